@@ -1,0 +1,195 @@
+"""Client-to-server request frames.
+
+Every request carries an ``id`` chosen by the client; the server answers each
+with exactly one ``result`` or ``error`` frame carrying the same id.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+from messenger.protocol import limits as L
+
+RequestId = Annotated[str, msgspec.Meta(min_length=1, max_length=L.MAX_REQUEST_ID_CHARS)]
+Username = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Password = Annotated[str, msgspec.Meta(max_length=L.MAX_PASSWORD_CHARS)]
+Device = Annotated[str, msgspec.Meta(max_length=L.MAX_DEVICE_CHARS)]
+ConversationId = Annotated[str, msgspec.Meta(min_length=1, max_length=L.MAX_CONVERSATION_ID_CHARS)]
+ClientId = Annotated[str, msgspec.Meta(min_length=1, max_length=L.MAX_CLIENT_ID_CHARS)]
+Seq = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
+# Text length is checked against the server's configured limit, not here, so the
+# limit stays a setting; the schema only bounds it by the frame size.
+Text = str
+Emoji = Annotated[str, msgspec.Meta(min_length=1, max_length=L.MAX_EMOJI_CHARS)]
+StatusText = Annotated[str, msgspec.Meta(max_length=L.MAX_STATUS_TEXT_CHARS)]
+PageLimit = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
+
+SettableStatus = Literal["available", "away", "busy", "invisible"]
+WhoMayMessage = Literal["everyone", "contacts"]
+
+
+class Request(msgspec.Struct, tag_field="type", kw_only=True, frozen=True):
+    id: RequestId
+
+
+# --- handshake and accounts -------------------------------------------------
+
+
+class Hello(Request, tag="hello"):
+    protocol: int
+    client: Annotated[str, msgspec.Meta(max_length=128)] = ""
+
+
+class Register(Request, tag="register"):
+    username: Username
+    password: Password
+    device: Device = ""
+
+
+class Login(Request, tag="login"):
+    username: Username
+    password: Password
+    device: Device = ""
+
+
+class Authenticate(Request, tag="authenticate"):
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+
+
+class Logout(Request, tag="logout"):
+    pass
+
+
+class ListSessions(Request, tag="sessions"):
+    pass
+
+
+class RevokeSessions(Request, tag="revoke_sessions"):
+    """Sign out other devices: the listed sessions, or all but this one when omitted."""
+
+    session_ids: list[int] | None = None
+
+
+class ChangePassword(Request, tag="change_password"):
+    old_password: Password
+    new_password: Password
+
+
+class SetPrivacy(Request, tag="set_privacy"):
+    who_may_message: WhoMayMessage
+
+
+# --- contacts and presence ----------------------------------------------------
+
+
+class ListContacts(Request, tag="contacts"):
+    pass
+
+
+ContactAction = Literal["request", "accept", "decline", "cancel", "remove", "block", "unblock"]
+
+
+class ContactChange(Request, tag="contact"):
+    action: ContactAction
+    username: Username
+
+
+class SetPresence(Request, tag="set_presence"):
+    status: SettableStatus
+    text: StatusText = ""
+
+
+# --- conversations --------------------------------------------------------------
+
+
+class ListConversations(Request, tag="conversations"):
+    pass
+
+
+class Send(Request, tag="send"):
+    conversation: ConversationId
+    client_id: ClientId
+    text: Text
+    reply_to: Seq | None = None
+
+
+class Edit(Request, tag="edit"):
+    conversation: ConversationId
+    target: Seq
+    text: Text
+
+
+class Delete(Request, tag="delete"):
+    conversation: ConversationId
+    target: Seq
+
+
+class React(Request, tag="react"):
+    conversation: ConversationId
+    target: Seq
+    emoji: Emoji
+    add: bool = True
+
+
+class MarkRead(Request, tag="mark_read"):
+    conversation: ConversationId
+    seq: Seq
+
+
+class MarkDelivered(Request, tag="mark_delivered"):
+    conversation: ConversationId
+    seq: Seq
+
+
+class Typing(Request, tag="typing"):
+    conversation: ConversationId
+    typing: bool = True
+
+
+class History(Request, tag="history"):
+    """A page of messages older than ``before`` (or the newest when omitted), oldest first."""
+
+    conversation: ConversationId
+    before: Seq | None = None
+    limit: PageLimit = 50
+
+
+class Sync(Request, tag="sync"):
+    """Every conversation event with a sequence greater than ``after``, oldest first."""
+
+    conversation: ConversationId
+    after: Seq = 0
+    limit: PageLimit = 500
+
+
+AnyRequest = (
+    Hello
+    | Register
+    | Login
+    | Authenticate
+    | Logout
+    | ListSessions
+    | RevokeSessions
+    | ChangePassword
+    | SetPrivacy
+    | ListContacts
+    | ContactChange
+    | SetPresence
+    | ListConversations
+    | Send
+    | Edit
+    | Delete
+    | React
+    | MarkRead
+    | MarkDelivered
+    | Typing
+    | History
+    | Sync
+)
+
+REQUEST_TYPES: dict[str, type[Request]] = {
+    cls.__struct_config__.tag: cls  # type: ignore[misc]
+    for cls in AnyRequest.__args__  # type: ignore[attr-defined]
+}

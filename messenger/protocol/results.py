@@ -1,0 +1,158 @@
+"""The ``result`` payload of each request type.
+
+``RESULT_TYPES`` maps a request class to the Struct its result decodes into,
+so a client can decode a reply knowing only the request it sent.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from messenger.protocol import requests as rq
+from messenger.protocol.events import AnyConversationEvent, ContactState, Status
+from messenger.protocol.limits import Limits
+
+
+class Empty(msgspec.Struct, frozen=True, kw_only=True):
+    pass
+
+
+class HelloResult(msgspec.Struct, frozen=True, kw_only=True):
+    protocol: int
+    server: str
+    limits: Limits
+
+
+class AuthResult(msgspec.Struct, frozen=True, kw_only=True):
+    """Returned by register, login and authenticate."""
+
+    username: str
+    session_id: int
+    expires_at: float
+    # The opaque session token; present for register and login, absent when
+    # resuming with authenticate (the client already holds it).
+    token: str | None = None
+
+
+class SessionInfo(msgspec.Struct, frozen=True, kw_only=True):
+    session_id: int
+    device: str
+    created_at: float
+    last_active: float
+    current: bool
+
+
+class SessionsResult(msgspec.Struct, frozen=True, kw_only=True):
+    sessions: list[SessionInfo]
+
+
+class RevokeResult(msgspec.Struct, frozen=True, kw_only=True):
+    revoked: list[int]
+
+
+class Contact(msgspec.Struct, frozen=True, kw_only=True):
+    username: str
+    state: ContactState
+    blocked: bool = False
+    # Presence is filled for accepted contacts only; others see "offline".
+    status: Status = "offline"
+    text: str = ""
+    last_seen: float | None = None
+
+
+class ContactsResult(msgspec.Struct, frozen=True, kw_only=True):
+    contacts: list[Contact]
+    who_may_message: rq.WhoMayMessage
+
+
+class ContactResult(msgspec.Struct, frozen=True, kw_only=True):
+    contact: Contact
+
+
+class MessageView(msgspec.Struct, frozen=True, kw_only=True):
+    """A message as it stands now: edits applied, deletes blanked, reactions summed."""
+
+    conversation: str
+    seq: int
+    ts: float
+    sender: str
+    client_id: str
+    text: str
+    reply_to: int | None = None
+    edited: bool = False
+    deleted: bool = False
+    # emoji -> usernames who reacted with it
+    reactions: dict[str, list[str]] = {}
+
+
+class Member(msgspec.Struct, frozen=True, kw_only=True):
+    username: str
+    read_seq: int
+    delivered_seq: int
+
+
+class ConversationInfo(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    kind: str  # "direct" (rooms come later)
+    members: list[Member]
+    last_seq: int
+    unread: int
+    last_message: MessageView | None = None
+
+
+class ConversationsResult(msgspec.Struct, frozen=True, kw_only=True):
+    conversations: list[ConversationInfo]
+
+
+class SendResult(msgspec.Struct, frozen=True, kw_only=True):
+    """The acknowledgement: the message is durably stored with this seq."""
+
+    conversation: str
+    seq: int
+    ts: float
+    client_id: str
+
+
+class EventResult(msgspec.Struct, frozen=True, kw_only=True):
+    """Result of edit, delete, react and mark_read: the stored event's seq (0 if none)."""
+
+    conversation: str
+    seq: int
+    ts: float
+
+
+class HistoryResult(msgspec.Struct, frozen=True, kw_only=True):
+    messages: list[MessageView]
+    has_more: bool
+
+
+class SyncResult(msgspec.Struct, frozen=True, kw_only=True):
+    events: list[AnyConversationEvent]
+    last_seq: int
+    has_more: bool
+
+
+RESULT_TYPES: dict[type[rq.Request], type[msgspec.Struct]] = {
+    rq.Hello: HelloResult,
+    rq.Register: AuthResult,
+    rq.Login: AuthResult,
+    rq.Authenticate: AuthResult,
+    rq.Logout: Empty,
+    rq.ListSessions: SessionsResult,
+    rq.RevokeSessions: RevokeResult,
+    rq.ChangePassword: Empty,
+    rq.SetPrivacy: Empty,
+    rq.ListContacts: ContactsResult,
+    rq.ContactChange: ContactResult,
+    rq.SetPresence: Empty,
+    rq.ListConversations: ConversationsResult,
+    rq.Send: SendResult,
+    rq.Edit: EventResult,
+    rq.Delete: EventResult,
+    rq.React: EventResult,
+    rq.MarkRead: EventResult,
+    rq.MarkDelivered: Empty,
+    rq.Typing: Empty,
+    rq.History: HistoryResult,
+    rq.Sync: SyncResult,
+}
