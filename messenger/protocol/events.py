@@ -15,7 +15,7 @@ Status = Literal["available", "away", "busy", "invisible", "offline"]
 ContactState = Literal["none", "incoming", "outgoing", "accepted"]
 
 
-class ServerFrame(msgspec.Struct, tag_field="type", kw_only=True, frozen=True):
+class ServerFrame(msgspec.Struct, tag_field="type", kw_only=True):
     pass
 
 

@@ -30,7 +30,7 @@ SettableStatus = Literal["available", "away", "busy", "invisible"]
 WhoMayMessage = Literal["everyone", "contacts"]
 
 
-class Request(msgspec.Struct, tag_field="type", kw_only=True, frozen=True):
+class Request(msgspec.Struct, tag_field="type", kw_only=True):
     id: RequestId
 
 
@@ -190,6 +190,5 @@ AnyRequest = (
 )
 
 REQUEST_TYPES: dict[str, type[Request]] = {
-    cls.__struct_config__.tag: cls  # type: ignore[misc]
-    for cls in AnyRequest.__args__  # type: ignore[attr-defined]
+    str(cls.__struct_config__.tag): cls for cls in AnyRequest.__args__
 }

@@ -1,0 +1,1 @@
+"""Message delivery between server instances and their connections."""

@@ -1,0 +1,1 @@
+"""Request handlers, one module per domain. Each decides; storage persists."""

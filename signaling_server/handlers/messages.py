@@ -1,0 +1,253 @@
+"""Conversation requests: send, edit, delete, react, receipts, typing, history, sync.
+
+Writes are *ordered*: they return a future straight away instead of awaiting,
+so the connection keeps reading while its writes commit in the order it sent
+them. The future resolves after commit, and only then is the ack sent and the
+event pushed to the other members.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+
+from messenger.protocol import requests as rq
+from messenger.protocol import results as rs
+from messenger.protocol.codec import encode
+from messenger.protocol.errors import ErrorCode, ProtocolError
+from messenger.protocol.events import (
+    AnyConversationEvent,
+    DeleteEvent,
+    DeliveredEvent,
+    EditEvent,
+    MessageEvent,
+    ReactionEvent,
+    ReadEvent,
+    TypingEvent,
+)
+from signaling_server.connection import Connection
+from signaling_server.context import ServerContext
+from signaling_server.storage.records import Appended, MessageRow, StoredEvent
+
+
+def to_event(ev: StoredEvent) -> AnyConversationEvent:
+    common: dict[str, Any] = {
+        "conversation": ev.conversation,
+        "seq": ev.seq,
+        "ts": ev.ts,
+        "sender": ev.sender,
+    }
+    if ev.kind == "message":
+        return MessageEvent(
+            **common, client_id=ev.client_id or "", text=ev.text or "", reply_to=ev.reply_to
+        )
+    if ev.kind == "edit":
+        return EditEvent(**common, target=ev.target or 0, text=ev.text or "")
+    if ev.kind == "delete":
+        return DeleteEvent(**common, target=ev.target or 0)
+    if ev.kind == "reaction":
+        return ReactionEvent(
+            **common, target=ev.target or 0, emoji=ev.emoji or "", add=bool(ev.add)
+        )
+    return ReadEvent(**common, up_to=ev.target or 0)
+
+
+def to_view(row: MessageRow) -> rs.MessageView:
+    return rs.MessageView(
+        conversation=row.conversation,
+        seq=row.seq,
+        ts=row.ts,
+        sender=row.sender,
+        client_id=row.client_id,
+        text=row.text,
+        reply_to=row.reply_to,
+        edited=row.edited,
+        deleted=row.deleted,
+        reactions=row.reactions,
+    )
+
+
+def _check_text(ctx: ServerContext, text: str) -> None:
+    if not text.strip():
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "a message needs some text")
+    limit = ctx.settings.limits.max_text_chars
+    if len(text) > limit:
+        raise ProtocolError(
+            ErrorCode.TOO_LARGE, f"messages are limited to {limit} characters, this has {len(text)}"
+        )
+
+
+def _then(
+    pending: Awaitable[Appended],
+    ctx: ServerContext,
+    conn: Connection,
+    make_result: Callable[[Appended], msgspec.Struct],
+) -> asyncio.Future[msgspec.Struct]:
+    """After commit: push the event to the recipients, then resolve to the reply."""
+    out: asyncio.Future[msgspec.Struct] = asyncio.get_running_loop().create_future()
+
+    def done(fut: asyncio.Future[Appended]) -> None:
+        exc = fut.exception()
+        if exc is not None:
+            out.set_exception(exc)
+            return
+        appended = fut.result()
+        if appended.event is not None and appended.recipients:
+            ctx.broker.publish(
+                appended.recipients, encode(to_event(appended.event)), conn.session_id
+            )
+        out.set_result(make_result(appended))
+
+    asyncio.ensure_future(pending).add_done_callback(done)
+    return out
+
+
+def _event_result(key: str) -> Callable[[Appended], msgspec.Struct]:
+    def make(appended: Appended) -> msgspec.Struct:
+        ev = appended.event
+        if ev is None:  # nothing changed
+            return rs.EventResult(conversation=key, seq=0, ts=time.time())
+        return rs.EventResult(conversation=key, seq=ev.seq, ts=ev.ts)
+
+    return make
+
+
+def send(ctx: ServerContext, conn: Connection, req: rq.Send) -> asyncio.Future[msgspec.Struct]:
+    assert conn.user_id is not None
+    _check_text(ctx, req.text)
+    pending = ctx.storage.append_message(
+        conn.user_id,
+        conn.username,
+        req.conversation,
+        req.client_id,
+        req.text,
+        req.reply_to,
+        time.time(),
+    )
+
+    def ack(appended: Appended) -> msgspec.Struct:
+        ev = appended.event
+        assert ev is not None
+        return rs.SendResult(
+            conversation=ev.conversation, seq=ev.seq, ts=ev.ts, client_id=req.client_id
+        )
+
+    return _then(pending, ctx, conn, ack)
+
+
+def edit(ctx: ServerContext, conn: Connection, req: rq.Edit) -> asyncio.Future[msgspec.Struct]:
+    assert conn.user_id is not None
+    _check_text(ctx, req.text)
+    pending = ctx.storage.append_edit(
+        conn.user_id, conn.username, req.conversation, req.target, req.text, time.time()
+    )
+    return _then(pending, ctx, conn, _event_result(req.conversation))
+
+
+def delete(ctx: ServerContext, conn: Connection, req: rq.Delete) -> asyncio.Future[msgspec.Struct]:
+    assert conn.user_id is not None
+    pending = ctx.storage.append_delete(
+        conn.user_id, conn.username, req.conversation, req.target, time.time()
+    )
+    return _then(pending, ctx, conn, _event_result(req.conversation))
+
+
+def react(ctx: ServerContext, conn: Connection, req: rq.React) -> asyncio.Future[msgspec.Struct]:
+    assert conn.user_id is not None
+    pending = ctx.storage.append_reaction(
+        conn.user_id,
+        conn.username,
+        req.conversation,
+        req.target,
+        req.emoji,
+        req.add,
+        time.time(),
+    )
+    return _then(pending, ctx, conn, _event_result(req.conversation))
+
+
+def mark_read(
+    ctx: ServerContext, conn: Connection, req: rq.MarkRead
+) -> asyncio.Future[msgspec.Struct]:
+    assert conn.user_id is not None
+    pending = ctx.storage.append_read(
+        conn.user_id, conn.username, req.conversation, req.seq, time.time()
+    )
+    return _then(pending, ctx, conn, _event_result(req.conversation))
+
+
+def mark_delivered(
+    ctx: ServerContext, conn: Connection, req: rq.MarkDelivered
+) -> asyncio.Future[msgspec.Struct]:
+    assert conn.user_id is not None
+    pending = ctx.storage.set_delivered(conn.user_id, req.conversation, req.seq)
+    out: asyncio.Future[msgspec.Struct] = asyncio.get_running_loop().create_future()
+
+    def done(fut: asyncio.Future[list[int]]) -> None:
+        exc = fut.exception()
+        if exc is not None:
+            out.set_exception(exc)
+            return
+        recipients = fut.result()
+        if recipients:
+            frame = DeliveredEvent(conversation=req.conversation, user=conn.username, up_to=req.seq)
+            ctx.broker.publish(recipients, encode(frame))
+        out.set_result(rs.Empty())
+
+    asyncio.ensure_future(pending).add_done_callback(done)
+    return out
+
+
+async def typing(ctx: ServerContext, conn: Connection, req: rq.Typing) -> rs.Empty:
+    assert conn.user_id is not None
+    others = await ctx.storage.other_members(conn.user_id, conn.username, req.conversation)
+    frame = TypingEvent(conversation=req.conversation, user=conn.username, typing=req.typing)
+    ctx.broker.publish(others, encode(frame))
+    return rs.Empty()
+
+
+async def history(ctx: ServerContext, conn: Connection, req: rq.History) -> rs.HistoryResult:
+    assert conn.user_id is not None
+    limit = min(req.limit, ctx.settings.limits.history_page_max)
+    rows, has_more = await ctx.storage.history(
+        conn.user_id, conn.username, req.conversation, req.before, limit
+    )
+    return rs.HistoryResult(messages=[to_view(r) for r in rows], has_more=has_more)
+
+
+async def sync(ctx: ServerContext, conn: Connection, req: rq.Sync) -> rs.SyncResult:
+    assert conn.user_id is not None
+    limit = min(req.limit, ctx.settings.limits.sync_page_max)
+    events, last_seq, has_more = await ctx.storage.events_after(
+        conn.user_id, conn.username, req.conversation, req.after, limit
+    )
+    return rs.SyncResult(events=[to_event(e) for e in events], last_seq=last_seq, has_more=has_more)
+
+
+async def conversations(
+    ctx: ServerContext, conn: Connection, req: rq.ListConversations
+) -> rs.ConversationsResult:
+    assert conn.user_id is not None
+    rows = await ctx.storage.list_conversations(conn.user_id)
+    return rs.ConversationsResult(
+        conversations=[
+            rs.ConversationInfo(
+                id=r.key,
+                kind=r.kind,
+                members=[
+                    rs.Member(
+                        username=m.username, read_seq=m.read_seq, delivered_seq=m.delivered_seq
+                    )
+                    for m in r.members
+                ],
+                last_seq=r.last_seq,
+                unread=r.unread,
+                last_message=to_view(r.last_message) if r.last_message else None,
+            )
+            for r in rows
+        ]
+    )

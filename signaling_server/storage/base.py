@@ -1,0 +1,92 @@
+"""The one storage interface the handlers use; SQLite implements it, PostgreSQL will.
+
+Writes to a conversation return awaitables that commit in the order they were
+*called* (not awaited): a connection may pipeline sends and still see them
+stored in the order it sent them. Every returned value is committed durably
+before the awaitable resolves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Protocol
+
+from signaling_server.storage.records import (
+    Appended,
+    ContactRow,
+    ConversationRow,
+    MessageRow,
+    Session,
+    StoredEvent,
+    User,
+)
+
+
+class Storage(Protocol):
+    async def start(self) -> None: ...
+    async def close(self) -> None:
+        """Commit everything queued, then release the database."""
+
+    # accounts and sessions
+    async def create_user(self, username: str, password_hash: str, now: float) -> User: ...
+    async def user_by_name(self, username: str) -> User | None: ...
+    async def user_by_id(self, user_id: int) -> User | None: ...
+    async def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
+    async def set_privacy(self, user_id: int, who: str) -> None: ...
+    async def set_last_seen(self, user_id: int, ts: float) -> None: ...
+    async def create_session(
+        self, user_id: int, token_hash: str, device: str, now: float, expires_at: float
+    ) -> Session: ...
+    async def session_by_token(self, token_hash: str) -> Session | None: ...
+    async def touch_session(self, session_id: int, now: float) -> None: ...
+    async def list_sessions(self, user_id: int) -> list[Session]: ...
+    async def delete_sessions(
+        self, user_id: int, session_ids: list[int] | None, keep: int | None
+    ) -> list[int]: ...
+    async def expired_sessions(self, session_ids: list[int], now: float) -> list[int]: ...
+
+    # contacts
+    async def relation(self, user_id: int, peer_id: int) -> ContactRow: ...
+    async def set_relation(
+        self,
+        changes: list[tuple[int, int, str]],
+        block: tuple[int, int, bool] | None,
+        now: float,
+    ) -> None:
+        """Apply contact-state changes ``(user, peer, state)`` and a block flag atomically."""
+
+    async def list_contacts(self, user_id: int) -> list[ContactRow]: ...
+    async def presence_audience(self, user_id: int) -> list[int]: ...
+
+    # conversations
+    def append_message(
+        self,
+        sender_id: int,
+        sender: str,
+        key: str,
+        client_id: str,
+        text: str,
+        reply_to: int | None,
+        now: float,
+    ) -> Awaitable[Appended]: ...
+    def append_edit(
+        self, user_id: int, user: str, key: str, target: int, text: str, now: float
+    ) -> Awaitable[Appended]: ...
+    def append_delete(
+        self, user_id: int, user: str, key: str, target: int, now: float
+    ) -> Awaitable[Appended]: ...
+    def append_reaction(
+        self, user_id: int, user: str, key: str, target: int, emoji: str, add: bool, now: float
+    ) -> Awaitable[Appended]: ...
+    def append_read(
+        self, user_id: int, user: str, key: str, up_to: int, now: float
+    ) -> Awaitable[Appended]: ...
+    def set_delivered(self, user_id: int, key: str, up_to: int) -> Awaitable[list[int]]: ...
+    async def history(
+        self, viewer_id: int, viewer: str, key: str, before: int | None, limit: int
+    ) -> tuple[list[MessageRow], bool]: ...
+    async def events_after(
+        self, viewer_id: int, viewer: str, key: str, after: int, limit: int
+    ) -> tuple[list[StoredEvent], int, bool]: ...
+    async def list_conversations(self, user_id: int) -> list[ConversationRow]: ...
+    async def other_members(self, user_id: int, user: str, key: str) -> list[int]: ...

@@ -1,0 +1,27 @@
+"""Domain failures raised by storage operations; handlers turn them into error replies."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base of the expected, user-facing storage failures."""
+
+
+class UsernameTaken(StorageError):
+    pass
+
+
+class NotFound(StorageError):
+    pass
+
+
+class Forbidden(StorageError):
+    pass
+
+
+class NotAccepted(StorageError):
+    """The recipient accepts messages from contacts only."""
+
+
+class Conflict(StorageError):
+    """A client id reused with other content."""

@@ -1,0 +1,10 @@
+"""Alembic environment: runs migrations on the connection the server hands in."""
+
+from __future__ import annotations
+
+from alembic import context
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,94 @@
+"""Plain records the storage layer returns. No behaviour, no I/O."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class User(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    username: str
+    password_hash: str
+    who_may_message: str
+    created_at: float
+    last_seen: float | None
+
+
+class Session(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    user_id: int
+    device: str
+    created_at: float
+    last_active: float
+    expires_at: float
+
+
+class ContactRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One relationship seen from the owner: ``state`` none/incoming/outgoing/accepted,
+    ``blocked`` (the owner blocked the peer), ``blocked_by`` (the peer blocked the owner)."""
+
+    peer_id: int
+    username: str
+    state: str
+    blocked: bool
+    blocked_by: bool
+    last_seen: float | None
+
+
+class StoredEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """A sequenced conversation event as committed."""
+
+    conversation: str
+    seq: int
+    ts: float
+    sender: str
+    kind: str  # message | edit | delete | reaction | read
+    client_id: str | None = None
+    text: str | None = None
+    target: int | None = None
+    emoji: str | None = None
+    add: bool | None = None
+    reply_to: int | None = None
+
+
+class Appended(msgspec.Struct, frozen=True, kw_only=True):
+    """The outcome of a conversation write.
+
+    ``event`` is None when the write changed nothing (a read marker that did not
+    move, a reaction already present). ``recipients`` are the user ids the event
+    is pushed to (members the event is not hidden from, the sender included for
+    its other devices). ``duplicate`` marks a resend answered from the original.
+    """
+
+    event: StoredEvent | None
+    recipients: list[int]
+    duplicate: bool = False
+
+
+class MessageRow(msgspec.Struct, frozen=True, kw_only=True):
+    conversation: str
+    seq: int
+    ts: float
+    sender: str
+    client_id: str
+    text: str
+    reply_to: int | None
+    edited: bool
+    deleted: bool
+    reactions: dict[str, list[str]]
+
+
+class MemberRow(msgspec.Struct, frozen=True, kw_only=True):
+    user_id: int
+    username: str
+    read_seq: int
+    delivered_seq: int
+
+
+class ConversationRow(msgspec.Struct, frozen=True, kw_only=True):
+    key: str
+    kind: str
+    last_seq: int
+    unread: int
+    members: list[MemberRow]
+    last_message: MessageRow | None

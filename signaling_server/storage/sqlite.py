@@ -1,0 +1,232 @@
+"""SQLite implementation of ``Storage``: SQL functions run on the runner's threads."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from functools import partial
+from pathlib import Path
+
+from signaling_server.storage import sqlite_accounts as acc
+from signaling_server.storage import sqlite_conversations as conv
+from signaling_server.storage.migrate import upgrade_to_head
+from signaling_server.storage.records import (
+    Appended,
+    ContactRow,
+    ConversationRow,
+    MessageRow,
+    Session,
+    StoredEvent,
+    User,
+)
+from signaling_server.storage.sqlite_runner import SqliteRunner
+
+
+class SqliteStorage:
+    def __init__(self, path: Path, synchronous: str = "full", max_batch: int = 512) -> None:
+        self.path = path
+        self._runner = SqliteRunner(str(path), synchronous, max_batch)
+
+    async def start(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Migrations run before any connection of ours is open, off the event loop.
+        await asyncio.to_thread(upgrade_to_head, f"sqlite:///{self.path}")
+        self._runner.start()
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._runner.stop)
+
+    # accounts and sessions -------------------------------------------------------------
+
+    async def create_user(self, username: str, password_hash: str, now: float) -> User:
+        return await self._runner.write(
+            partial(acc.create_user, username=username, password_hash=password_hash, now=now)
+        )
+
+    async def user_by_name(self, username: str) -> User | None:
+        return await self._runner.read(partial(acc.user_by_name, username=username))
+
+    async def user_by_id(self, user_id: int) -> User | None:
+        return await self._runner.read(partial(acc.user_by_id, user_id=user_id))
+
+    async def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        await self._runner.write(
+            partial(acc.set_password_hash, user_id=user_id, password_hash=password_hash)
+        )
+
+    async def set_privacy(self, user_id: int, who: str) -> None:
+        await self._runner.write(partial(acc.set_privacy, user_id=user_id, who=who))
+
+    async def set_last_seen(self, user_id: int, ts: float) -> None:
+        await self._runner.write(partial(acc.set_last_seen, user_id=user_id, ts=ts))
+
+    async def create_session(
+        self, user_id: int, token_hash: str, device: str, now: float, expires_at: float
+    ) -> Session:
+        return await self._runner.write(
+            partial(
+                acc.create_session,
+                user_id=user_id,
+                token_hash=token_hash,
+                device=device,
+                now=now,
+                expires_at=expires_at,
+            )
+        )
+
+    async def session_by_token(self, token_hash: str) -> Session | None:
+        return await self._runner.read(partial(acc.session_by_token, token_hash=token_hash))
+
+    async def touch_session(self, session_id: int, now: float) -> None:
+        await self._runner.write(partial(acc.touch_session, session_id=session_id, now=now))
+
+    async def list_sessions(self, user_id: int) -> list[Session]:
+        return await self._runner.read(partial(acc.list_sessions, user_id=user_id))
+
+    async def delete_sessions(
+        self, user_id: int, session_ids: list[int] | None, keep: int | None
+    ) -> list[int]:
+        return await self._runner.write(
+            partial(acc.delete_sessions, user_id=user_id, session_ids=session_ids, keep=keep)
+        )
+
+    async def expired_sessions(self, session_ids: list[int], now: float) -> list[int]:
+        return await self._runner.read(
+            partial(acc.expired_sessions, session_ids=session_ids, now=now)
+        )
+
+    # contacts ----------------------------------------------------------------------------
+
+    async def relation(self, user_id: int, peer_id: int) -> ContactRow:
+        return await self._runner.read(partial(acc.relation, user_id=user_id, peer_id=peer_id))
+
+    async def set_relation(
+        self,
+        changes: list[tuple[int, int, str]],
+        block: tuple[int, int, bool] | None,
+        now: float,
+    ) -> None:
+        def op(c: sqlite3.Connection) -> None:
+            for user_id, peer_id, state in changes:
+                acc.set_contact_state(c, user_id, peer_id, state, now)
+            if block is not None:
+                acc.set_blocked(c, block[0], block[1], block[2], now)
+
+        await self._runner.write(op)
+
+    async def list_contacts(self, user_id: int) -> list[ContactRow]:
+        return await self._runner.read(partial(acc.list_contacts, user_id=user_id))
+
+    async def presence_audience(self, user_id: int) -> list[int]:
+        return await self._runner.read(partial(acc.presence_audience, user_id=user_id))
+
+    # conversations ---------------------------------------------------------------------
+
+    def append_message(
+        self,
+        sender_id: int,
+        sender: str,
+        key: str,
+        client_id: str,
+        text: str,
+        reply_to: int | None,
+        now: float,
+    ) -> asyncio.Future[Appended]:
+        return self._runner.write(
+            partial(
+                conv.append_message,
+                sender_id=sender_id,
+                sender=sender,
+                key=key,
+                client_id=client_id,
+                text=text,
+                reply_to=reply_to,
+                now=now,
+            )
+        )
+
+    def append_edit(
+        self, user_id: int, user: str, key: str, target: int, text: str, now: float
+    ) -> asyncio.Future[Appended]:
+        return self._runner.write(
+            partial(
+                conv.append_edit,
+                user_id=user_id,
+                user=user,
+                key=key,
+                target=target,
+                text=text,
+                now=now,
+            )
+        )
+
+    def append_delete(
+        self, user_id: int, user: str, key: str, target: int, now: float
+    ) -> asyncio.Future[Appended]:
+        return self._runner.write(
+            partial(conv.append_delete, user_id=user_id, user=user, key=key, target=target, now=now)
+        )
+
+    def append_reaction(
+        self, user_id: int, user: str, key: str, target: int, emoji: str, add: bool, now: float
+    ) -> asyncio.Future[Appended]:
+        return self._runner.write(
+            partial(
+                conv.append_reaction,
+                user_id=user_id,
+                user=user,
+                key=key,
+                target=target,
+                emoji=emoji,
+                add=add,
+                now=now,
+            )
+        )
+
+    def append_read(
+        self, user_id: int, user: str, key: str, up_to: int, now: float
+    ) -> asyncio.Future[Appended]:
+        return self._runner.write(
+            partial(conv.append_read, user_id=user_id, user=user, key=key, up_to=up_to, now=now)
+        )
+
+    def set_delivered(self, user_id: int, key: str, up_to: int) -> asyncio.Future[list[int]]:
+        return self._runner.write(
+            partial(conv.set_delivered, user_id=user_id, key=key, up_to=up_to)
+        )
+
+    async def history(
+        self, viewer_id: int, viewer: str, key: str, before: int | None, limit: int
+    ) -> tuple[list[MessageRow], bool]:
+        return await self._runner.read(
+            partial(
+                conv.history,
+                viewer_id=viewer_id,
+                viewer=viewer,
+                key=key,
+                before=before,
+                limit=limit,
+            )
+        )
+
+    async def events_after(
+        self, viewer_id: int, viewer: str, key: str, after: int, limit: int
+    ) -> tuple[list[StoredEvent], int, bool]:
+        return await self._runner.read(
+            partial(
+                conv.events_after,
+                viewer_id=viewer_id,
+                viewer=viewer,
+                key=key,
+                after=after,
+                limit=limit,
+            )
+        )
+
+    async def list_conversations(self, user_id: int) -> list[ConversationRow]:
+        return await self._runner.read(partial(conv.list_conversations, user_id=user_id))
+
+    async def other_members(self, user_id: int, user: str, key: str) -> list[int]:
+        return await self._runner.read(
+            partial(conv.other_members, user_id=user_id, user=user, key=key)
+        )

@@ -1,0 +1,544 @@
+"""SQL for conversations and their sequenced events: plain functions run on a storage thread.
+
+Every write validates first and writes after, so a domain failure (NotFound,
+Forbidden, ...) never leaves half an operation in the batch transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from messenger.protocol.names import direct_members
+from signaling_server.storage import sqlite_accounts as accounts
+from signaling_server.storage.errors import Conflict, Forbidden, NotAccepted, NotFound
+from signaling_server.storage.records import (
+    Appended,
+    ConversationRow,
+    MemberRow,
+    MessageRow,
+    StoredEvent,
+)
+
+_EVENT_COLS = (
+    "e.seq, e.ts, u.username, e.kind, e.client_id, e.text, e.target, e.emoji, e.flag, e.reply_to"
+)
+
+
+class _Conv:
+    __slots__ = ("id", "key", "kind", "last_seq", "member_ids")
+
+    def __init__(self, cid: int, key: str, kind: str, last_seq: int, member_ids: list[int]):
+        self.id = cid
+        self.key = key
+        self.kind = kind
+        self.last_seq = last_seq
+        self.member_ids = member_ids
+
+
+def _load(c: sqlite3.Connection, key: str) -> _Conv | None:
+    row = c.execute("SELECT id, kind, last_seq FROM conversations WHERE key = ?", (key,)).fetchone()
+    if row is None:
+        return None
+    members = [
+        r[0] for r in c.execute("SELECT user_id FROM members WHERE conversation_id = ?", (row[0],))
+    ]
+    return _Conv(row[0], key, row[1], row[2], members)
+
+
+def _member_conv(c: sqlite3.Connection, key: str, user_id: int) -> _Conv:
+    """The conversation, if ``user_id`` belongs to it; else Forbidden (or NotFound)."""
+    conv = _load(c, key)
+    if conv is None:
+        raise NotFound(key)
+    if user_id not in conv.member_ids:
+        raise Forbidden(key)
+    return conv
+
+
+def _create_direct(c: sqlite3.Connection, key: str, a: int, b: int, now: float) -> _Conv:
+    cur = c.execute(
+        "INSERT INTO conversations (key, kind, last_seq, created_at) VALUES (?, 'direct', 0, ?)",
+        (key, now),
+    )
+    cid = int(cur.lastrowid or 0)
+    c.executemany(
+        "INSERT INTO members (conversation_id, user_id) VALUES (?, ?)", [(cid, a), (cid, b)]
+    )
+    return _Conv(cid, key, "direct", 0, [a, b])
+
+
+def _blocked_by(c: sqlite3.Connection, conv: _Conv, actor_id: int) -> int | None:
+    """The member who blocked ``actor_id``, whose view the actor's events are hidden from."""
+    for member in conv.member_ids:
+        if member != actor_id and accounts.is_blocked(c, member, actor_id):
+            return member
+    return None
+
+
+def _recipients(conv: _Conv, hidden_from: int | None) -> list[int]:
+    return [m for m in conv.member_ids if m != hidden_from]
+
+
+def _next_seq(c: sqlite3.Connection, conv: _Conv) -> int:
+    conv.last_seq += 1
+    c.execute("UPDATE conversations SET last_seq = ? WHERE id = ?", (conv.last_seq, conv.id))
+    return conv.last_seq
+
+
+def _insert_event(
+    c: sqlite3.Connection,
+    conv: _Conv,
+    seq: int,
+    ts: float,
+    sender_id: int,
+    kind: str,
+    *,
+    client_id: str | None = None,
+    text: str | None = None,
+    target: int | None = None,
+    emoji: str | None = None,
+    flag: bool | None = None,
+    reply_to: int | None = None,
+    hidden_from: int | None = None,
+) -> None:
+    c.execute(
+        "INSERT INTO events (conversation_id, seq, ts, sender_id, kind, client_id, text, target,"
+        " emoji, flag, reply_to, hidden_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            conv.id,
+            seq,
+            ts,
+            sender_id,
+            kind,
+            client_id,
+            text,
+            target,
+            emoji,
+            flag,
+            reply_to,
+            hidden_from,
+        ),
+    )
+
+
+def append_message(
+    c: sqlite3.Connection,
+    sender_id: int,
+    sender: str,
+    key: str,
+    client_id: str,
+    text: str,
+    reply_to: int | None,
+    now: float,
+) -> Appended:
+    # A resend of an acknowledged message is answered from the original.
+    prior = c.execute(
+        "SELECT cv.key, e.seq, e.ts, e.text, e.reply_to, e.deleted FROM events e"
+        " JOIN conversations cv ON cv.id = e.conversation_id"
+        " WHERE e.sender_id = ? AND e.client_id = ?",
+        (sender_id, client_id),
+    ).fetchone()
+    if prior is not None:
+        p_key, p_seq, p_ts, p_text, p_reply, p_deleted = prior
+        if p_key != key or p_reply != reply_to or (p_text != text and not p_deleted):
+            raise Conflict(client_id)
+        event = StoredEvent(
+            conversation=key,
+            seq=p_seq,
+            ts=p_ts,
+            sender=sender,
+            kind="message",
+            client_id=client_id,
+            text=p_text,
+            reply_to=p_reply,
+        )
+        return Appended(event=event, recipients=[], duplicate=True)
+
+    conv = _load(c, key)
+    if conv is None:
+        members = direct_members(key)
+        if members is None:
+            raise NotFound(key)
+        if sender not in members:
+            raise Forbidden(key)
+        peer_name = members[1] if members[0] == sender else members[0]
+        peer = accounts.user_by_name(c, peer_name)
+        if peer is None:
+            raise NotFound(peer_name)
+        conv = _create_direct(c, key, sender_id, peer.id, now)
+    elif sender_id not in conv.member_ids:
+        raise Forbidden(key)
+
+    hidden_from = _blocked_by(c, conv, sender_id)
+    # Privacy applies only where the sender is not blocked: a blocked sender must not
+    # learn anything, so it gets a normal ack instead of not_accepted.
+    if hidden_from is None and conv.kind == "direct":
+        for member in conv.member_ids:
+            if member == sender_id:
+                continue
+            who = c.execute("SELECT who_may_message FROM users WHERE id = ?", (member,)).fetchone()
+            if (
+                who is not None
+                and who[0] == "contacts"
+                and accounts.contact_state(c, member, sender_id) != "accepted"
+            ):
+                raise NotAccepted(key)
+    if reply_to is not None and not _is_message(c, conv.id, reply_to):
+        raise NotFound(f"reply target {reply_to}")
+
+    seq = _next_seq(c, conv)
+    _insert_event(
+        c,
+        conv,
+        seq,
+        now,
+        sender_id,
+        "message",
+        client_id=client_id,
+        text=text,
+        reply_to=reply_to,
+        hidden_from=hidden_from,
+    )
+    event = StoredEvent(
+        conversation=key,
+        seq=seq,
+        ts=now,
+        sender=sender,
+        kind="message",
+        client_id=client_id,
+        text=text,
+        reply_to=reply_to,
+    )
+    return Appended(event=event, recipients=_recipients(conv, hidden_from))
+
+
+def _is_message(c: sqlite3.Connection, conv_id: int, seq: int) -> bool:
+    row = c.execute(
+        "SELECT 1 FROM events WHERE conversation_id = ? AND seq = ? AND kind = 'message'",
+        (conv_id, seq),
+    ).fetchone()
+    return row is not None
+
+
+def _own_live_message(c: sqlite3.Connection, conv: _Conv, target: int, user_id: int) -> None:
+    row = c.execute(
+        "SELECT sender_id, deleted FROM events WHERE conversation_id = ? AND seq = ?"
+        " AND kind = 'message'",
+        (conv.id, target),
+    ).fetchone()
+    if row is None or row[1]:
+        raise NotFound(f"message {target}")
+    if row[0] != user_id:
+        raise Forbidden("only the sender may change a message")
+
+
+def append_edit(
+    c: sqlite3.Connection, user_id: int, user: str, key: str, target: int, text: str, now: float
+) -> Appended:
+    conv = _member_conv(c, key, user_id)
+    _own_live_message(c, conv, target, user_id)
+    hidden_from = _blocked_by(c, conv, user_id)
+    c.execute(
+        "UPDATE events SET text = ?, edited = 1 WHERE conversation_id = ? AND seq = ?",
+        (text, conv.id, target),
+    )
+    seq = _next_seq(c, conv)
+    _insert_event(
+        c, conv, seq, now, user_id, "edit", text=text, target=target, hidden_from=hidden_from
+    )
+    event = StoredEvent(
+        conversation=key, seq=seq, ts=now, sender=user, kind="edit", text=text, target=target
+    )
+    return Appended(event=event, recipients=_recipients(conv, hidden_from))
+
+
+def append_delete(
+    c: sqlite3.Connection, user_id: int, user: str, key: str, target: int, now: float
+) -> Appended:
+    conv = _member_conv(c, key, user_id)
+    _own_live_message(c, conv, target, user_id)
+    hidden_from = _blocked_by(c, conv, user_id)
+    # The content goes everywhere it was kept: the message and every edit of it.
+    c.execute(
+        "UPDATE events SET text = '', deleted = 1 WHERE conversation_id = ? AND seq = ?",
+        (conv.id, target),
+    )
+    c.execute(
+        "UPDATE events SET text = '' WHERE conversation_id = ? AND target = ? AND kind = 'edit'",
+        (conv.id, target),
+    )
+    c.execute(
+        "DELETE FROM reactions WHERE conversation_id = ? AND target_seq = ?", (conv.id, target)
+    )
+    seq = _next_seq(c, conv)
+    _insert_event(c, conv, seq, now, user_id, "delete", target=target, hidden_from=hidden_from)
+    event = StoredEvent(
+        conversation=key, seq=seq, ts=now, sender=user, kind="delete", target=target
+    )
+    return Appended(event=event, recipients=_recipients(conv, hidden_from))
+
+
+def append_reaction(
+    c: sqlite3.Connection,
+    user_id: int,
+    user: str,
+    key: str,
+    target: int,
+    emoji: str,
+    add: bool,
+    now: float,
+) -> Appended:
+    conv = _member_conv(c, key, user_id)
+    row = c.execute(
+        "SELECT deleted, hidden_from FROM events WHERE conversation_id = ? AND seq = ?"
+        " AND kind = 'message'",
+        (conv.id, target),
+    ).fetchone()
+    if row is None or row[0] or row[1] == user_id:
+        raise NotFound(f"message {target}")
+    params = (conv.id, target, user_id, emoji)
+    exists = c.execute(
+        "SELECT 1 FROM reactions WHERE conversation_id = ? AND target_seq = ? AND user_id = ?"
+        " AND emoji = ?",
+        params,
+    ).fetchone()
+    if bool(exists) == add:
+        return Appended(event=None, recipients=[])
+    if add:
+        c.execute("INSERT INTO reactions VALUES (?, ?, ?, ?)", params)
+    else:
+        c.execute(
+            "DELETE FROM reactions WHERE conversation_id = ? AND target_seq = ? AND user_id = ?"
+            " AND emoji = ?",
+            params,
+        )
+    hidden_from = _blocked_by(c, conv, user_id)
+    seq = _next_seq(c, conv)
+    _insert_event(
+        c,
+        conv,
+        seq,
+        now,
+        user_id,
+        "reaction",
+        target=target,
+        emoji=emoji,
+        flag=add,
+        hidden_from=hidden_from,
+    )
+    event = StoredEvent(
+        conversation=key,
+        seq=seq,
+        ts=now,
+        sender=user,
+        kind="reaction",
+        target=target,
+        emoji=emoji,
+        add=add,
+    )
+    return Appended(event=event, recipients=_recipients(conv, hidden_from))
+
+
+def append_read(
+    c: sqlite3.Connection, user_id: int, user: str, key: str, up_to: int, now: float
+) -> Appended:
+    conv = _member_conv(c, key, user_id)
+    up_to = min(up_to, conv.last_seq)
+    row = c.execute(
+        "SELECT read_seq FROM members WHERE conversation_id = ? AND user_id = ?",
+        (conv.id, user_id),
+    ).fetchone()
+    if up_to <= row[0]:
+        return Appended(event=None, recipients=[])
+    c.execute(
+        "UPDATE members SET read_seq = ?, delivered_seq = MAX(delivered_seq, ?)"
+        " WHERE conversation_id = ? AND user_id = ?",
+        (up_to, up_to, conv.id, user_id),
+    )
+    hidden_from = _blocked_by(c, conv, user_id)
+    seq = _next_seq(c, conv)
+    _insert_event(c, conv, seq, now, user_id, "read", target=up_to, hidden_from=hidden_from)
+    event = StoredEvent(conversation=key, seq=seq, ts=now, sender=user, kind="read", target=up_to)
+    return Appended(event=event, recipients=_recipients(conv, hidden_from))
+
+
+def set_delivered(c: sqlite3.Connection, user_id: int, key: str, up_to: int) -> list[int]:
+    """Move the delivered marker forward; return who to tell (empty when it did not move)."""
+    conv = _member_conv(c, key, user_id)
+    up_to = min(up_to, conv.last_seq)
+    cur = c.execute(
+        "UPDATE members SET delivered_seq = ? WHERE conversation_id = ? AND user_id = ?"
+        " AND delivered_seq < ?",
+        (up_to, conv.id, user_id, up_to),
+    )
+    if cur.rowcount == 0:
+        return []
+    hidden_from = _blocked_by(c, conv, user_id)
+    return [m for m in _recipients(conv, hidden_from) if m != user_id]
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+
+def _readable(c: sqlite3.Connection, key: str, viewer_id: int, viewer: str) -> _Conv | None:
+    """The conversation if the viewer may read it; None for a not-yet-started direct chat."""
+    conv = _load(c, key)
+    if conv is not None:
+        if viewer_id not in conv.member_ids:
+            raise Forbidden(key)
+        return conv
+    members = direct_members(key)
+    if members is None:
+        raise NotFound(key)
+    if viewer not in members:
+        raise Forbidden(key)
+    return None
+
+
+def _reactions(
+    c: sqlite3.Connection, conv_id: int, lo: int, hi: int, viewer_id: int
+) -> dict[int, dict[str, list[str]]]:
+    out: dict[int, dict[str, list[str]]] = {}
+    rows = c.execute(
+        "SELECT r.target_seq, r.emoji, u.username FROM reactions r JOIN users u ON u.id = r.user_id"
+        " WHERE r.conversation_id = ? AND r.target_seq BETWEEN ? AND ?"
+        " AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ? AND blocked_id = r.user_id)"
+        " ORDER BY r.target_seq, r.emoji, u.username",
+        (conv_id, lo, hi, viewer_id),
+    )
+    for seq, emoji, name in rows:
+        out.setdefault(seq, {}).setdefault(emoji, []).append(name)
+    return out
+
+
+def _message_rows(
+    c: sqlite3.Connection, key: str, conv_id: int, rows: list[tuple[object, ...]], viewer_id: int
+) -> list[MessageRow]:
+    if not rows:
+        return []
+    seqs = [int(r[0]) for r in rows]  # type: ignore[call-overload]
+    reactions = _reactions(c, conv_id, min(seqs), max(seqs), viewer_id)
+    return [
+        MessageRow(
+            conversation=key,
+            seq=int(r[0]),  # type: ignore[call-overload]
+            ts=float(r[1]),  # type: ignore[arg-type]
+            sender=str(r[2]),
+            client_id=str(r[3] or ""),
+            text=str(r[4] or ""),
+            reply_to=None if r[5] is None else int(r[5]),  # type: ignore[call-overload]
+            edited=bool(r[6]),
+            deleted=bool(r[7]),
+            reactions=reactions.get(int(r[0]), {}),  # type: ignore[call-overload]
+        )
+        for r in rows
+    ]
+
+
+_MESSAGE_SELECT = (
+    "SELECT e.seq, e.ts, u.username, e.client_id, e.text, e.reply_to, e.edited, e.deleted"
+    " FROM events e JOIN users u ON u.id = e.sender_id"
+    " WHERE e.conversation_id = ? AND e.kind = 'message'"
+    " AND (e.hidden_from IS NULL OR e.hidden_from != ?)"
+)
+
+
+def history(
+    c: sqlite3.Connection, viewer_id: int, viewer: str, key: str, before: int | None, limit: int
+) -> tuple[list[MessageRow], bool]:
+    conv = _readable(c, key, viewer_id, viewer)
+    if conv is None:
+        return [], False
+    bound = conv.last_seq + 1 if before is None else before
+    rows = c.execute(
+        _MESSAGE_SELECT + " AND e.seq < ? ORDER BY e.seq DESC LIMIT ?",
+        (conv.id, viewer_id, bound, limit + 1),
+    ).fetchall()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    rows.reverse()
+    return _message_rows(c, key, conv.id, rows, viewer_id), has_more
+
+
+def events_after(
+    c: sqlite3.Connection, viewer_id: int, viewer: str, key: str, after: int, limit: int
+) -> tuple[list[StoredEvent], int, bool]:
+    conv = _readable(c, key, viewer_id, viewer)
+    if conv is None:
+        return [], 0, False
+    rows = c.execute(
+        f"SELECT {_EVENT_COLS} FROM events e JOIN users u ON u.id = e.sender_id"
+        " WHERE e.conversation_id = ? AND e.seq > ?"
+        " AND (e.hidden_from IS NULL OR e.hidden_from != ?) ORDER BY e.seq LIMIT ?",
+        (conv.id, after, viewer_id, limit + 1),
+    ).fetchall()
+    has_more = len(rows) > limit
+    events = [
+        StoredEvent(
+            conversation=key,
+            seq=r[0],
+            ts=r[1],
+            sender=r[2],
+            kind=r[3],
+            client_id=r[4],
+            text=r[5],
+            target=r[6],
+            emoji=r[7],
+            add=None if r[8] is None else bool(r[8]),
+            reply_to=r[9],
+        )
+        for r in rows[:limit]
+    ]
+    return events, conv.last_seq, has_more
+
+
+def list_conversations(c: sqlite3.Connection, user_id: int) -> list[ConversationRow]:
+    convs = c.execute(
+        "SELECT cv.id, cv.key, cv.kind, cv.last_seq, m.read_seq FROM conversations cv"
+        " JOIN members m ON m.conversation_id = cv.id WHERE m.user_id = ? ORDER BY cv.id",
+        (user_id,),
+    ).fetchall()
+    out: list[ConversationRow] = []
+    for cid, key, kind, last_seq, read_seq in convs:
+        members = [
+            MemberRow(user_id=r[0], username=r[1], read_seq=r[2], delivered_seq=r[3])
+            for r in c.execute(
+                "SELECT u.id, u.username, m.read_seq, m.delivered_seq FROM members m"
+                " JOIN users u ON u.id = m.user_id WHERE m.conversation_id = ? ORDER BY u.username",
+                (cid,),
+            )
+        ]
+        unread = c.execute(
+            "SELECT COUNT(*) FROM events WHERE conversation_id = ? AND seq > ? AND kind = 'message'"
+            " AND sender_id != ? AND deleted = 0 AND (hidden_from IS NULL OR hidden_from != ?)",
+            (cid, read_seq, user_id, user_id),
+        ).fetchone()[0]
+        last = c.execute(
+            _MESSAGE_SELECT + " ORDER BY e.seq DESC LIMIT 1", (cid, user_id)
+        ).fetchall()
+        rows = _message_rows(c, key, cid, last, user_id)
+        out.append(
+            ConversationRow(
+                key=key,
+                kind=kind,
+                last_seq=last_seq,
+                unread=unread,
+                members=members,
+                last_message=rows[0] if rows else None,
+            )
+        )
+    return out
+
+
+def other_members(c: sqlite3.Connection, user_id: int, user: str, key: str) -> list[int]:
+    """Members who may see ``user_id``'s ephemeral signals (typing): not itself, not blockers."""
+    conv = _readable(c, key, user_id, user)
+    if conv is not None:
+        others = [m for m in conv.member_ids if m != user_id]
+    else:
+        # Typing before the first message: the chat exists only as its id so far.
+        peer = accounts.user_by_name(c, next(m for m in direct_members(key) or () if m != user))
+        if peer is None:
+            raise NotFound(key)
+        others = [peer.id]
+    return [m for m in others if not accounts.is_blocked(c, m, user_id)]
