@@ -278,3 +278,11 @@ class Timeline:
             (conversation, seq),
         ).fetchone()
         return None if row is None else row_to_view(row)
+
+    def find_by_client_id(self, client_id: str) -> MessageView | None:
+        """Our own message by the id we gave it (to answer 'was this acknowledged?')."""
+        row = self._db.conn.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE client_id = ? ORDER BY seq LIMIT 1",
+            (client_id,),
+        ).fetchone()
+        return None if row is None else row_to_view(row)
