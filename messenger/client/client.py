@@ -343,9 +343,9 @@ class Client:
             failed.cancel()
             if not waiter.done():
                 waiter.cancel()
-        if waiter.cancelled() and self.failure is not None:
-            raise self.failure
-        return waiter.result()
+        if waiter.done() and not waiter.cancelled():
+            return waiter.result()
+        raise self.failure or ConnectionFailed("the client stopped")
 
     # --- background work -------------------------------------------------------------
 
