@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from pathlib import Path
 
@@ -99,7 +100,7 @@ async def _on_frame(ctx: ServerContext, conn: Connection, data: bytes) -> None:
                 ErrorCode.RATE_LIMITED,
                 "too many requests; slow down",
                 request_id=rid,
-                retry_after=round(wait, 3),
+                retry_after=math.ceil(wait * 1000) / 1000,
             )
         )
         return

@@ -13,7 +13,7 @@ import msgspec
 from messenger.protocol import limits as L
 
 RequestId = Annotated[str, msgspec.Meta(min_length=1, max_length=L.MAX_REQUEST_ID_CHARS)]
-Username = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Username = Annotated[str, msgspec.Meta(max_length=64)]
 Password = Annotated[str, msgspec.Meta(max_length=L.MAX_PASSWORD_CHARS)]
 Device = Annotated[str, msgspec.Meta(max_length=L.MAX_DEVICE_CHARS)]
 ConversationId = Annotated[str, msgspec.Meta(min_length=1, max_length=L.MAX_CONVERSATION_ID_CHARS)]
