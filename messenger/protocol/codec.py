@@ -59,7 +59,7 @@ def _salvage_id(data: bytes | str) -> tuple[str | None, Any]:
     """Best effort: the request id and type of a frame that failed validation."""
     try:
         env = _envelope_decoder.decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeError, RecursionError):
         return None, None
     rid = env.id if isinstance(env.id, str) and 0 < len(env.id) <= MAX_REQUEST_ID_CHARS else None
     return rid, env.type
@@ -78,7 +78,7 @@ def decode_request(data: bytes | str) -> AnyRequest:
         raise ProtocolError(ErrorCode.BAD_REQUEST, str(exc), request_id=rid) from None
     except msgspec.DecodeError as exc:
         raise ProtocolError(ErrorCode.BAD_REQUEST, f"malformed JSON: {exc}") from None
-    except (UnicodeDecodeError, RecursionError) as exc:
+    except (UnicodeError, RecursionError) as exc:
         raise ProtocolError(ErrorCode.BAD_REQUEST, f"malformed frame: {exc}") from None
 
 
@@ -86,7 +86,12 @@ def decode_server_frame(data: bytes | str) -> ServerFrame:
     """Decode one server frame (client side); unknown event types raise ``ProtocolError``."""
     try:
         return _server_decoder.decode(data)
-    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except (
+        msgspec.ValidationError,
+        msgspec.DecodeError,
+        UnicodeError,
+        RecursionError,
+    ) as exc:
         raise ProtocolError(ErrorCode.BAD_REQUEST, f"bad server frame: {exc}") from None
 
 
@@ -95,7 +100,7 @@ def decode_result(request: Request, result: Result) -> msgspec.Struct:
     result_type = RESULT_TYPES[type(request)]
     try:
         return msgspec.json.decode(result.result, type=result_type)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError) as exc:
         raise ProtocolError(ErrorCode.BAD_REQUEST, f"bad result payload: {exc}") from None
 
 
