@@ -98,6 +98,7 @@ class Client:
         self.hello: rs.HelloResult | None = None
         self.session_id: int | None = None
         self.failure: ClientError | None = None
+        self.last_error: str | None = None  # the latest reason the connection is not up
         self._failed = asyncio.Event()
         self._authenticated = asyncio.Event()
         self._flushable = asyncio.Event()  # signed in and caught up: the outbox may go
@@ -128,6 +129,8 @@ class Client:
         if new == old:
             return
         self._state = new
+        if error is not None:
+            self.last_error = error
         log.info(
             "%s@%s: %s -> %s%s", self.username, self.server, old, new, f" ({error})" * bool(error)
         )

@@ -1,0 +1,1 @@
+"""messenger-cli: the headless client as a JSON-lines command-line tool."""
