@@ -67,12 +67,8 @@ async def _websocket(request: web.Request) -> web.WebSocketResponse:
     timer = loop.call_later(limits.auth_timeout_seconds, auth_deadline)
     try:
         async for msg in ws:
-            if msg.type is WSMsgType.TEXT:
-                await _on_frame(ctx, conn, msg.data)
-            elif msg.type is WSMsgType.BINARY:
-                conn.reply_error(
-                    ProtocolError(ErrorCode.BAD_REQUEST, "frames are JSON text, not binary")
-                )
+            if msg.type is WSMsgType.TEXT or msg.type is WSMsgType.BINARY:
+                await _on_frame(ctx, conn, msg.data, msg.type is WSMsgType.BINARY)
     finally:
         timer.cancel()
         request.app[SOCKETS].discard(ws)
@@ -85,7 +81,7 @@ async def _websocket(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
-async def _on_frame(ctx: ServerContext, conn: Connection, data: bytes) -> None:
+async def _on_frame(ctx: ServerContext, conn: Connection, data: bytes, binary: bool) -> None:
     wait = conn.bucket.take()
     if wait:
         conn.violations += 1
@@ -105,6 +101,9 @@ async def _on_frame(ctx: ServerContext, conn: Connection, data: bytes) -> None:
         )
         return
     conn.violations = 0
+    if binary:
+        conn.reply_error(ProtocolError(ErrorCode.BAD_REQUEST, "frames are JSON text, not binary"))
+        return
     try:
         req = decode_request(data)
     except ProtocolError as exc:

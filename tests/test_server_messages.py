@@ -281,3 +281,18 @@ async def test_message_to_unknown_user_is_not_found(
     )
     assert frame["code"] == "not_found"
     await a.close()
+
+
+async def test_delivered_marker_never_passes_the_head(
+    shared_server: ServerProcess, name: Names
+) -> None:
+    """A delivered receipt past the newest message is capped at it, for everyone who sees it."""
+    a, b, conv = await _pair(shared_server.url, name)
+    await a.send_text(b.username, "one")
+    await a.send_text(b.username, "two")
+    await b.call("mark_delivered", conversation=conv, seq=10**6)
+    assert (await a.next_event("delivered"))["up_to"] == 2
+    members = (await a.call("conversations"))["conversations"][0]["members"]
+    assert {m["username"]: m["delivered_seq"] for m in members}[b.username] == 2
+    await a.close()
+    await b.close()

@@ -38,7 +38,7 @@ class Request(msgspec.Struct, tag_field="type", kw_only=True):
 
 
 class Hello(Request, tag="hello"):
-    protocol: int
+    protocol: Annotated[int, msgspec.Meta(ge=0, le=2**31)]
     client: Annotated[str, msgspec.Meta(max_length=128)] = ""
 
 
@@ -69,7 +69,7 @@ class ListSessions(Request, tag="sessions"):
 class RevokeSessions(Request, tag="revoke_sessions"):
     """Sign out other devices: the listed sessions, or all but this one when omitted."""
 
-    session_ids: list[int] | None = None
+    session_ids: Annotated[list[int], msgspec.Meta(max_length=1000)] | None = None
 
 
 class ChangePassword(Request, tag="change_password"):

@@ -187,14 +187,14 @@ def mark_delivered(
     pending = ctx.storage.set_delivered(conn.user_id, req.conversation, req.seq)
     out: asyncio.Future[msgspec.Struct] = asyncio.get_running_loop().create_future()
 
-    def done(fut: asyncio.Future[list[int]]) -> None:
+    def done(fut: asyncio.Future[tuple[list[int], int]]) -> None:
         exc = fut.exception()
         if exc is not None:
             out.set_exception(exc)
             return
-        recipients = fut.result()
+        recipients, up_to = fut.result()
         if recipients:
-            frame = DeliveredEvent(conversation=req.conversation, user=conn.username, up_to=req.seq)
+            frame = DeliveredEvent(conversation=req.conversation, user=conn.username, up_to=up_to)
             ctx.broker.publish(recipients, encode(frame))
         out.set_result(rs.Empty())
 

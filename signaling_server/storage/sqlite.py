@@ -190,7 +190,9 @@ class SqliteStorage:
             partial(conv.append_read, user_id=user_id, user=user, key=key, up_to=up_to, now=now)
         )
 
-    def set_delivered(self, user_id: int, key: str, up_to: int) -> asyncio.Future[list[int]]:
+    def set_delivered(
+        self, user_id: int, key: str, up_to: int
+    ) -> asyncio.Future[tuple[list[int], int]]:
         return self._runner.write(
             partial(conv.set_delivered, user_id=user_id, key=key, up_to=up_to)
         )

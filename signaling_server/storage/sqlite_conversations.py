@@ -362,8 +362,11 @@ def append_read(
     return Appended(event=event, recipients=_recipients(conv, hidden_from))
 
 
-def set_delivered(c: sqlite3.Connection, user_id: int, key: str, up_to: int) -> list[int]:
-    """Move the delivered marker forward; return who to tell (empty when it did not move)."""
+def set_delivered(
+    c: sqlite3.Connection, user_id: int, key: str, up_to: int
+) -> tuple[list[int], int]:
+    """Move the delivered marker forward (never past the head); return who to tell (empty
+    when it did not move) and the marker's new value."""
     conv = _member_conv(c, key, user_id)
     up_to = min(up_to, conv.last_seq)
     cur = c.execute(
@@ -372,9 +375,9 @@ def set_delivered(c: sqlite3.Connection, user_id: int, key: str, up_to: int) -> 
         (up_to, conv.id, user_id, up_to),
     )
     if cur.rowcount == 0:
-        return []
+        return [], up_to
     hidden_from = _blocked_by(c, conv, user_id)
-    return [m for m in _recipients(conv, hidden_from) if m != user_id]
+    return [m for m in _recipients(conv, hidden_from) if m != user_id], up_to
 
 
 # --- reads ---------------------------------------------------------------------------------
