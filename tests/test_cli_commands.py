@@ -184,3 +184,26 @@ def test_listen_prints_incoming_messages_and_exits_cleanly_on_sigterm(
         if listener.poll() is None:
             listener.kill()
             listener.wait()
+
+
+def test_runs_without_a_keyring_leave_no_sessions_behind(
+    cli: Cli, shared_server: ServerProcess, name: Callable[[str], str]
+) -> None:
+    """With no keyring to keep the token, each run signs out at exit: no stale devices pile up."""
+    import asyncio
+
+    from tests.wire import Wire
+
+    user = name("nokeyring")
+    assert cli.run(user, "register").returncode == 0
+    for _ in range(3):
+        assert cli.run(user, "contacts").returncode == 0
+
+    async def sessions() -> list[dict[str, Any]]:
+        wire = await Wire.connect(shared_server.url)
+        await wire.call("login", username=user, password=PASSWORD)
+        listed = await wire.call("sessions")
+        await wire.close()
+        return list(listed["sessions"])
+
+    assert [s["current"] for s in asyncio.run(sessions())] == [True]

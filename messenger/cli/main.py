@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 
@@ -11,6 +12,7 @@ from messenger.cli.commands import COMMANDS, CONTACT_ACTIONS
 from messenger.cli.connection import failure_from, open_client, read_password_stdin
 from messenger.cli.output import EXIT_HELP, CliFailure, Exit
 from messenger.client.known_servers import normalize_fingerprint
+from messenger.client.state import ConnectionState
 from messenger.protocol.names import normalize_username
 
 
@@ -79,6 +81,12 @@ async def run(args: argparse.Namespace) -> int:
     except Exception as exc:
         raise failure_from(exc, client) from exc
     finally:
+        if not client.credentials.persistent and client.state is ConnectionState.AUTHENTICATED:
+            # Without a keyring the token cannot be kept for the next run, so end the
+            # session now rather than leave one behind on the server per invocation.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(5):
+                    await client.logout()
         await client.close()
         client.store.close()
     return int(Exit.OK)
