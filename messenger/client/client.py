@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine, Iterator
-from typing import Any, overload
+from typing import Any
 
 import aiohttp
 import backoff
@@ -40,6 +40,7 @@ from messenger.client.outbox_sender import OutboxSender
 from messenger.client.state import ConnectionState
 from messenger.client.stream import EventStream
 from messenger.client.sync import Syncer
+from messenger.client.typed_requests import TypedRequests
 from messenger.protocol import requests as rq
 from messenger.protocol import results as rs
 from messenger.protocol.errors import ErrorCode, ProtocolError
@@ -59,7 +60,7 @@ class _ResyncAll(msgspec.Struct, frozen=True):
     generation: int
 
 
-class Client:
+class Client(TypedRequests):
     def __init__(
         self,
         url: str,
@@ -431,49 +432,6 @@ class Client:
         if channel is None or channel.closed:
             raise NotConnected(f"not connected to {self.server}")
         return await channel.request(req)
-
-    # fmt: off
-    @overload
-    async def request(self, req: rq.Hello) -> rs.HelloResult: ...
-    @overload
-    async def request(self, req: rq.Register | rq.Login | rq.Authenticate) -> rs.AuthResult: ...
-    @overload
-    async def request(
-        self,
-        req: rq.Logout | rq.ChangePassword | rq.SetPrivacy | rq.SetPresence | rq.MarkDelivered
-        | rq.Typing,
-    ) -> rs.Empty: ...
-    @overload
-    async def request(self, req: rq.ListSessions) -> rs.SessionsResult: ...
-    @overload
-    async def request(self, req: rq.RevokeSessions) -> rs.RevokeResult: ...
-    @overload
-    async def request(self, req: rq.ListContacts) -> rs.ContactsResult: ...
-    @overload
-    async def request(self, req: rq.ContactChange) -> rs.ContactResult: ...
-    @overload
-    async def request(self, req: rq.ListConversations) -> rs.ConversationsResult: ...
-    @overload
-    async def request(self, req: rq.Send) -> rs.SendResult: ...
-    @overload
-    async def request(
-        self, req: rq.Edit | rq.Delete | rq.React | rq.MarkRead
-    ) -> rs.EventResult: ...
-    @overload
-    async def request(self, req: rq.History) -> rs.HistoryResult: ...
-    @overload
-    async def request(self, req: rq.Sync) -> rs.SyncResult: ...
-    @overload
-    async def request(self, req: rq.Request) -> msgspec.Struct: ...
-    # fmt: on
-    async def request(self, req: rq.Request) -> msgspec.Struct:
-        """Send one request and return its typed result.
-
-        Raises ``ProtocolError`` for an error reply (code, message, retry_after)
-        and ``ConnectionFailed`` when there is no connection or it drops. Pass
-        ``id=""``: the client assigns request ids.
-        """
-        return await self._request(req)
 
     # --- messages ----------------------------------------------------------------------
 
