@@ -8,19 +8,16 @@ may treat ``conn.user_id`` as set.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
-
-import msgspec
 
 from messenger.protocol import requests as rq
 from messenger.protocol.errors import ErrorCode, ProtocolError
 from signaling_server.connection import Connection
 from signaling_server.context import ServerContext
 from signaling_server.handlers import accounts, contacts, messages, presence
-from signaling_server.storage import errors as se
+from signaling_server.replies import as_protocol_error
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +44,8 @@ _AUTHED: dict[type[rq.Request], Handler] = {
     rq.History: messages.history,
     rq.Sync: messages.sync,
 }
-# Need a signed-in session; return a future at once so the connection keeps
-# reading while the write commits (in order).
+# Need a signed-in session; queue their write and return at once, so the
+# connection keeps reading while the write commits (in order), then reply.
 _ORDERED: dict[type[rq.Request], Handler] = {
     rq.Send: messages.send,
     rq.Edit: messages.edit,
@@ -57,44 +54,6 @@ _ORDERED: dict[type[rq.Request], Handler] = {
     rq.MarkRead: messages.mark_read,
     rq.MarkDelivered: messages.mark_delivered,
 }
-
-_STORAGE_CODES: dict[type[se.StorageError], tuple[ErrorCode, str]] = {
-    se.NotFound: (ErrorCode.NOT_FOUND, "not found"),
-    se.Forbidden: (ErrorCode.FORBIDDEN, "not allowed"),
-    se.NotAccepted: (ErrorCode.NOT_ACCEPTED, "this user accepts messages from contacts only"),
-    se.Conflict: (ErrorCode.CONFLICT, "this client id was already used for other content"),
-    se.UsernameTaken: (ErrorCode.USERNAME_TAKEN, "this username is taken"),
-}
-
-
-def _as_protocol_error(exc: BaseException, request_id: str) -> ProtocolError:
-    if isinstance(exc, ProtocolError):
-        exc.request_id = request_id
-        return exc
-    for kind, (code, message) in _STORAGE_CODES.items():
-        if isinstance(exc, kind):
-            detail = str(exc)
-            text = f"{message}: {detail}" if detail and kind is not se.NotAccepted else message
-            return ProtocolError(code, text, request_id=request_id)
-    log.error("internal error", exc_info=exc)
-    return ProtocolError(
-        ErrorCode.INTERNAL_ERROR, "the server failed to handle this request", request_id=request_id
-    )
-
-
-def _reply_when_done(
-    conn: Connection, request_id: str, fut: asyncio.Future[msgspec.Struct]
-) -> None:
-    def done(f: asyncio.Future[msgspec.Struct]) -> None:
-        if f.cancelled():
-            return
-        exc = f.exception()
-        if exc is None:
-            conn.reply(request_id, f.result())
-        else:
-            conn.reply_error(_as_protocol_error(exc, request_id))
-
-    fut.add_done_callback(done)
 
 
 async def dispatch(ctx: ServerContext, conn: Connection, req: rq.Request) -> None:
@@ -111,11 +70,11 @@ async def dispatch(ctx: ServerContext, conn: Connection, req: rq.Request) -> Non
                 raise ProtocolError(ErrorCode.NOT_AUTHENTICATED, "sign in first")
             ordered = _ORDERED.get(kind)
             if ordered is not None:
-                _reply_when_done(conn, req.id, ordered(ctx, conn, req))
+                ordered(ctx, conn, req)  # replies itself once the write commits
                 return
             handler = _AUTHED[kind]
         conn.reply(req.id, await handler(ctx, conn, req))
     except accounts.AlreadyReplied:
         return
     except Exception as exc:
-        conn.reply_error(_as_protocol_error(exc, req.id))
+        conn.reply_error(as_protocol_error(exc, req.id))

@@ -31,6 +31,7 @@ from messenger.protocol.events import (
 )
 from signaling_server.connection import Connection
 from signaling_server.context import ServerContext
+from signaling_server.replies import as_protocol_error
 from signaling_server.storage.records import Appended, MessageRow, StoredEvent
 
 
@@ -85,25 +86,28 @@ def _then(
     pending: Awaitable[Appended],
     ctx: ServerContext,
     conn: Connection,
+    request_id: str,
     make_result: Callable[[Appended], msgspec.Struct],
-) -> asyncio.Future[msgspec.Struct]:
-    """After commit: push the event to the recipients, then resolve to the reply."""
-    out: asyncio.Future[msgspec.Struct] = asyncio.get_running_loop().create_future()
+) -> None:
+    """After commit: push the event to the recipients, then reply (ack or error).
+
+    One callback on the storage future and nothing else: this runs once per
+    message, and every extra future or task here costs throughput.
+    """
 
     def done(fut: asyncio.Future[Appended]) -> None:
         exc = fut.exception()
         if exc is not None:
-            out.set_exception(exc)
+            conn.reply_error(as_protocol_error(exc, request_id))
             return
         appended = fut.result()
         if appended.event is not None and appended.recipients:
             ctx.broker.publish(
                 appended.recipients, encode(to_event(appended.event)), conn.session_id
             )
-        out.set_result(make_result(appended))
+        conn.reply(request_id, make_result(appended))
 
     asyncio.ensure_future(pending).add_done_callback(done)
-    return out
 
 
 def _event_result(key: str) -> Callable[[Appended], msgspec.Struct]:
@@ -116,7 +120,7 @@ def _event_result(key: str) -> Callable[[Appended], msgspec.Struct]:
     return make
 
 
-def send(ctx: ServerContext, conn: Connection, req: rq.Send) -> asyncio.Future[msgspec.Struct]:
+def send(ctx: ServerContext, conn: Connection, req: rq.Send) -> None:
     assert conn.user_id is not None
     _check_text(ctx, req.text)
     pending = ctx.storage.append_message(
@@ -136,27 +140,27 @@ def send(ctx: ServerContext, conn: Connection, req: rq.Send) -> asyncio.Future[m
             conversation=ev.conversation, seq=ev.seq, ts=ev.ts, client_id=req.client_id
         )
 
-    return _then(pending, ctx, conn, ack)
+    _then(pending, ctx, conn, req.id, ack)
 
 
-def edit(ctx: ServerContext, conn: Connection, req: rq.Edit) -> asyncio.Future[msgspec.Struct]:
+def edit(ctx: ServerContext, conn: Connection, req: rq.Edit) -> None:
     assert conn.user_id is not None
     _check_text(ctx, req.text)
     pending = ctx.storage.append_edit(
         conn.user_id, conn.username, req.conversation, req.target, req.text, time.time()
     )
-    return _then(pending, ctx, conn, _event_result(req.conversation))
+    _then(pending, ctx, conn, req.id, _event_result(req.conversation))
 
 
-def delete(ctx: ServerContext, conn: Connection, req: rq.Delete) -> asyncio.Future[msgspec.Struct]:
+def delete(ctx: ServerContext, conn: Connection, req: rq.Delete) -> None:
     assert conn.user_id is not None
     pending = ctx.storage.append_delete(
         conn.user_id, conn.username, req.conversation, req.target, time.time()
     )
-    return _then(pending, ctx, conn, _event_result(req.conversation))
+    _then(pending, ctx, conn, req.id, _event_result(req.conversation))
 
 
-def react(ctx: ServerContext, conn: Connection, req: rq.React) -> asyncio.Future[msgspec.Struct]:
+def react(ctx: ServerContext, conn: Connection, req: rq.React) -> None:
     assert conn.user_id is not None
     pending = ctx.storage.append_reaction(
         conn.user_id,
@@ -167,39 +171,33 @@ def react(ctx: ServerContext, conn: Connection, req: rq.React) -> asyncio.Future
         req.add,
         time.time(),
     )
-    return _then(pending, ctx, conn, _event_result(req.conversation))
+    _then(pending, ctx, conn, req.id, _event_result(req.conversation))
 
 
-def mark_read(
-    ctx: ServerContext, conn: Connection, req: rq.MarkRead
-) -> asyncio.Future[msgspec.Struct]:
+def mark_read(ctx: ServerContext, conn: Connection, req: rq.MarkRead) -> None:
     assert conn.user_id is not None
     pending = ctx.storage.append_read(
         conn.user_id, conn.username, req.conversation, req.seq, time.time()
     )
-    return _then(pending, ctx, conn, _event_result(req.conversation))
+    _then(pending, ctx, conn, req.id, _event_result(req.conversation))
 
 
-def mark_delivered(
-    ctx: ServerContext, conn: Connection, req: rq.MarkDelivered
-) -> asyncio.Future[msgspec.Struct]:
+def mark_delivered(ctx: ServerContext, conn: Connection, req: rq.MarkDelivered) -> None:
     assert conn.user_id is not None
     pending = ctx.storage.set_delivered(conn.user_id, req.conversation, req.seq)
-    out: asyncio.Future[msgspec.Struct] = asyncio.get_running_loop().create_future()
 
     def done(fut: asyncio.Future[tuple[list[int], int]]) -> None:
         exc = fut.exception()
         if exc is not None:
-            out.set_exception(exc)
+            conn.reply_error(as_protocol_error(exc, req.id))
             return
         recipients, up_to = fut.result()
         if recipients:
             frame = DeliveredEvent(conversation=req.conversation, user=conn.username, up_to=up_to)
             ctx.broker.publish(recipients, encode(frame))
-        out.set_result(rs.Empty())
+        conn.reply(req.id, rs.Empty())
 
     asyncio.ensure_future(pending).add_done_callback(done)
-    return out
 
 
 async def typing(ctx: ServerContext, conn: Connection, req: rq.Typing) -> rs.Empty:

@@ -19,13 +19,15 @@ from signaling_server.storage.records import (
     StoredEvent,
     User,
 )
+from signaling_server.storage.sqlite_cache import WriterCache
 from signaling_server.storage.sqlite_runner import SqliteRunner
 
 
 class SqliteStorage:
     def __init__(self, path: Path, synchronous: str = "full", max_batch: int = 512) -> None:
         self.path = path
-        self._runner = SqliteRunner(str(path), synchronous, max_batch)
+        self._cache = WriterCache()
+        self._runner = SqliteRunner(str(path), synchronous, max_batch, self._cache.clear)
 
     async def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,7 +57,11 @@ class SqliteStorage:
         )
 
     async def set_privacy(self, user_id: int, who: str) -> None:
-        await self._runner.write(partial(acc.set_privacy, user_id=user_id, who=who))
+        def op(c: sqlite3.Connection) -> None:
+            acc.set_privacy(c, user_id, who)
+            self._cache.forget_privacy(user_id)
+
+        await self._runner.write(op)
 
     async def set_last_seen(self, user_id: int, ts: float) -> None:
         await self._runner.write(partial(acc.set_last_seen, user_id=user_id, ts=ts))
@@ -111,6 +117,7 @@ class SqliteStorage:
                 acc.set_contact_state(c, user_id, peer_id, state, now)
             if block is not None:
                 acc.set_blocked(c, block[0], block[1], block[2], now)
+                self._cache.forget_blocks(block[1])
 
         await self._runner.write(op)
 
@@ -135,6 +142,7 @@ class SqliteStorage:
         return self._runner.write(
             partial(
                 conv.append_message,
+                cache=self._cache,
                 sender_id=sender_id,
                 sender=sender,
                 key=key,
@@ -151,6 +159,7 @@ class SqliteStorage:
         return self._runner.write(
             partial(
                 conv.append_edit,
+                cache=self._cache,
                 user_id=user_id,
                 user=user,
                 key=key,
@@ -164,7 +173,15 @@ class SqliteStorage:
         self, user_id: int, user: str, key: str, target: int, now: float
     ) -> asyncio.Future[Appended]:
         return self._runner.write(
-            partial(conv.append_delete, user_id=user_id, user=user, key=key, target=target, now=now)
+            partial(
+                conv.append_delete,
+                cache=self._cache,
+                user_id=user_id,
+                user=user,
+                key=key,
+                target=target,
+                now=now,
+            )
         )
 
     def append_reaction(
@@ -173,6 +190,7 @@ class SqliteStorage:
         return self._runner.write(
             partial(
                 conv.append_reaction,
+                cache=self._cache,
                 user_id=user_id,
                 user=user,
                 key=key,
@@ -187,14 +205,22 @@ class SqliteStorage:
         self, user_id: int, user: str, key: str, up_to: int, now: float
     ) -> asyncio.Future[Appended]:
         return self._runner.write(
-            partial(conv.append_read, user_id=user_id, user=user, key=key, up_to=up_to, now=now)
+            partial(
+                conv.append_read,
+                cache=self._cache,
+                user_id=user_id,
+                user=user,
+                key=key,
+                up_to=up_to,
+                now=now,
+            )
         )
 
     def set_delivered(
         self, user_id: int, key: str, up_to: int
     ) -> asyncio.Future[tuple[list[int], int]]:
         return self._runner.write(
-            partial(conv.set_delivered, user_id=user_id, key=key, up_to=up_to)
+            partial(conv.set_delivered, cache=self._cache, user_id=user_id, key=key, up_to=up_to)
         )
 
     async def history(

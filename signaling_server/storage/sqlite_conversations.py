@@ -18,36 +18,18 @@ from signaling_server.storage.records import (
     MessageRow,
     StoredEvent,
 )
+from signaling_server.storage.sqlite_cache import ConvState as _Conv
+from signaling_server.storage.sqlite_cache import WriterCache
+from signaling_server.storage.sqlite_cache import load_conv as _load
 
 _EVENT_COLS = (
     "e.seq, e.ts, u.username, e.kind, e.client_id, e.text, e.target, e.emoji, e.flag, e.reply_to"
 )
 
 
-class _Conv:
-    __slots__ = ("id", "key", "kind", "last_seq", "member_ids")
-
-    def __init__(self, cid: int, key: str, kind: str, last_seq: int, member_ids: list[int]):
-        self.id = cid
-        self.key = key
-        self.kind = kind
-        self.last_seq = last_seq
-        self.member_ids = member_ids
-
-
-def _load(c: sqlite3.Connection, key: str) -> _Conv | None:
-    row = c.execute("SELECT id, kind, last_seq FROM conversations WHERE key = ?", (key,)).fetchone()
-    if row is None:
-        return None
-    members = [
-        r[0] for r in c.execute("SELECT user_id FROM members WHERE conversation_id = ?", (row[0],))
-    ]
-    return _Conv(row[0], key, row[1], row[2], members)
-
-
-def _member_conv(c: sqlite3.Connection, key: str, user_id: int) -> _Conv:
+def _member_conv(c: sqlite3.Connection, cache: WriterCache, key: str, user_id: int) -> _Conv:
     """The conversation, if ``user_id`` belongs to it; else Forbidden (or NotFound)."""
-    conv = _load(c, key)
+    conv = cache.conv(c, key)
     if conv is None:
         raise NotFound(key)
     if user_id not in conv.member_ids:
@@ -67,11 +49,15 @@ def _create_direct(c: sqlite3.Connection, key: str, a: int, b: int, now: float) 
     return _Conv(cid, key, "direct", 0, [a, b])
 
 
-def _blocked_by(c: sqlite3.Connection, conv: _Conv, actor_id: int) -> int | None:
+def _blocked_by(
+    c: sqlite3.Connection, cache: WriterCache, conv: _Conv, actor_id: int
+) -> int | None:
     """The member who blocked ``actor_id``, whose view the actor's events are hidden from."""
-    for member in conv.member_ids:
-        if member != actor_id and accounts.is_blocked(c, member, actor_id):
-            return member
+    blockers = cache.blockers_of(c, actor_id)
+    if blockers:
+        for member in conv.member_ids:
+            if member != actor_id and member in blockers:
+                return member
     return None
 
 
@@ -121,7 +107,7 @@ def _insert_event(
     )
 
 
-def append_message(
+def _prior(
     c: sqlite3.Connection,
     sender_id: int,
     sender: str,
@@ -129,32 +115,36 @@ def append_message(
     client_id: str,
     text: str,
     reply_to: int | None,
-    now: float,
-) -> Appended:
-    # A resend of an acknowledged message is answered from the original.
+) -> Appended | None:
+    """A resend of an acknowledged message is answered from the original."""
     prior = c.execute(
         "SELECT cv.key, e.seq, e.ts, e.text, e.reply_to, e.deleted FROM events e"
         " JOIN conversations cv ON cv.id = e.conversation_id"
         " WHERE e.sender_id = ? AND e.client_id = ?",
         (sender_id, client_id),
     ).fetchone()
-    if prior is not None:
-        p_key, p_seq, p_ts, p_text, p_reply, p_deleted = prior
-        if p_key != key or p_reply != reply_to or (p_text != text and not p_deleted):
-            raise Conflict(client_id)
-        event = StoredEvent(
-            conversation=key,
-            seq=p_seq,
-            ts=p_ts,
-            sender=sender,
-            kind="message",
-            client_id=client_id,
-            text=p_text,
-            reply_to=p_reply,
-        )
-        return Appended(event=event, recipients=[], duplicate=True)
+    if prior is None:
+        return None
+    p_key, p_seq, p_ts, p_text, p_reply, p_deleted = prior
+    if p_key != key or p_reply != reply_to or (p_text != text and not p_deleted):
+        raise Conflict(client_id)
+    event = StoredEvent(
+        conversation=key,
+        seq=p_seq,
+        ts=p_ts,
+        sender=sender,
+        kind="message",
+        client_id=client_id,
+        text=p_text,
+        reply_to=p_reply,
+    )
+    return Appended(event=event, recipients=[], duplicate=True)
 
-    conv = _load(c, key)
+
+def _writable_conv(
+    c: sqlite3.Connection, cache: WriterCache, sender_id: int, sender: str, key: str, now: float
+) -> _Conv:
+    conv = cache.conv(c, key)
     if conv is None:
         members = direct_members(key)
         if members is None:
@@ -166,39 +156,67 @@ def append_message(
         if peer is None:
             raise NotFound(peer_name)
         conv = _create_direct(c, key, sender_id, peer.id, now)
+        cache.add_conv(conv)
     elif sender_id not in conv.member_ids:
         raise Forbidden(key)
+    return conv
 
-    hidden_from = _blocked_by(c, conv, sender_id)
-    # Privacy applies only where the sender is not blocked: a blocked sender must not
-    # learn anything, so it gets a normal ack instead of not_accepted.
-    if hidden_from is None and conv.kind == "direct":
-        for member in conv.member_ids:
-            if member == sender_id:
-                continue
-            who = c.execute("SELECT who_may_message FROM users WHERE id = ?", (member,)).fetchone()
-            if (
-                who is not None
-                and who[0] == "contacts"
-                and accounts.contact_state(c, member, sender_id) != "accepted"
-            ):
-                raise NotAccepted(key)
-    if reply_to is not None and not _is_message(c, conv.id, reply_to):
-        raise NotFound(f"reply target {reply_to}")
 
-    seq = _next_seq(c, conv)
-    _insert_event(
-        c,
-        conv,
-        seq,
-        now,
-        sender_id,
-        "message",
-        client_id=client_id,
-        text=text,
-        reply_to=reply_to,
-        hidden_from=hidden_from,
-    )
+def append_message(
+    c: sqlite3.Connection,
+    cache: WriterCache,
+    sender_id: int,
+    sender: str,
+    key: str,
+    client_id: str,
+    text: str,
+    reply_to: int | None,
+    now: float,
+) -> Appended:
+    try:
+        conv = _writable_conv(c, cache, sender_id, sender, key, now)
+        hidden_from = _blocked_by(c, cache, conv, sender_id)
+        # Privacy applies only where the sender is not blocked: a blocked sender must
+        # not learn anything, so it gets a normal ack instead of not_accepted.
+        if hidden_from is None and conv.kind == "direct":
+            for member in conv.member_ids:
+                if (
+                    member != sender_id
+                    and cache.who_may_message(c, member) == "contacts"
+                    and accounts.contact_state(c, member, sender_id) != "accepted"
+                ):
+                    raise NotAccepted(key)
+        if reply_to is not None and not _is_message(c, conv.id, reply_to):
+            raise NotFound(f"reply target {reply_to}")
+    except (NotAccepted, NotFound, Forbidden):
+        # A resend of a message acknowledged before things changed still gets its ack.
+        earlier = _prior(c, sender_id, sender, key, client_id, text, reply_to)
+        if earlier is None:
+            raise
+        return earlier
+
+    seq = conv.last_seq + 1
+    try:
+        # The unique (sender, client_id) index detects a resend: no lookup on the hot path.
+        _insert_event(
+            c,
+            conv,
+            seq,
+            now,
+            sender_id,
+            "message",
+            client_id=client_id,
+            text=text,
+            reply_to=reply_to,
+            hidden_from=hidden_from,
+        )
+    except sqlite3.IntegrityError:
+        earlier = _prior(c, sender_id, sender, key, client_id, text, reply_to)
+        if earlier is None:
+            raise
+        return earlier
+    c.execute("UPDATE conversations SET last_seq = ? WHERE id = ?", (seq, conv.id))
+    conv.last_seq = seq
     event = StoredEvent(
         conversation=key,
         seq=seq,
@@ -233,11 +251,18 @@ def _own_live_message(c: sqlite3.Connection, conv: _Conv, target: int, user_id: 
 
 
 def append_edit(
-    c: sqlite3.Connection, user_id: int, user: str, key: str, target: int, text: str, now: float
+    c: sqlite3.Connection,
+    cache: WriterCache,
+    user_id: int,
+    user: str,
+    key: str,
+    target: int,
+    text: str,
+    now: float,
 ) -> Appended:
-    conv = _member_conv(c, key, user_id)
+    conv = _member_conv(c, cache, key, user_id)
     _own_live_message(c, conv, target, user_id)
-    hidden_from = _blocked_by(c, conv, user_id)
+    hidden_from = _blocked_by(c, cache, conv, user_id)
     c.execute(
         "UPDATE events SET text = ?, edited = 1 WHERE conversation_id = ? AND seq = ?",
         (text, conv.id, target),
@@ -253,11 +278,17 @@ def append_edit(
 
 
 def append_delete(
-    c: sqlite3.Connection, user_id: int, user: str, key: str, target: int, now: float
+    c: sqlite3.Connection,
+    cache: WriterCache,
+    user_id: int,
+    user: str,
+    key: str,
+    target: int,
+    now: float,
 ) -> Appended:
-    conv = _member_conv(c, key, user_id)
+    conv = _member_conv(c, cache, key, user_id)
     _own_live_message(c, conv, target, user_id)
-    hidden_from = _blocked_by(c, conv, user_id)
+    hidden_from = _blocked_by(c, cache, conv, user_id)
     # The content goes everywhere it was kept: the message and every edit of it.
     c.execute(
         "UPDATE events SET text = '', deleted = 1 WHERE conversation_id = ? AND seq = ?",
@@ -280,6 +311,7 @@ def append_delete(
 
 def append_reaction(
     c: sqlite3.Connection,
+    cache: WriterCache,
     user_id: int,
     user: str,
     key: str,
@@ -288,7 +320,7 @@ def append_reaction(
     add: bool,
     now: float,
 ) -> Appended:
-    conv = _member_conv(c, key, user_id)
+    conv = _member_conv(c, cache, key, user_id)
     row = c.execute(
         "SELECT deleted, hidden_from FROM events WHERE conversation_id = ? AND seq = ?"
         " AND kind = 'message'",
@@ -312,7 +344,7 @@ def append_reaction(
             " AND emoji = ?",
             params,
         )
-    hidden_from = _blocked_by(c, conv, user_id)
+    hidden_from = _blocked_by(c, cache, conv, user_id)
     seq = _next_seq(c, conv)
     _insert_event(
         c,
@@ -340,9 +372,15 @@ def append_reaction(
 
 
 def append_read(
-    c: sqlite3.Connection, user_id: int, user: str, key: str, up_to: int, now: float
+    c: sqlite3.Connection,
+    cache: WriterCache,
+    user_id: int,
+    user: str,
+    key: str,
+    up_to: int,
+    now: float,
 ) -> Appended:
-    conv = _member_conv(c, key, user_id)
+    conv = _member_conv(c, cache, key, user_id)
     up_to = min(up_to, conv.last_seq)
     row = c.execute(
         "SELECT read_seq FROM members WHERE conversation_id = ? AND user_id = ?",
@@ -355,7 +393,7 @@ def append_read(
         " WHERE conversation_id = ? AND user_id = ?",
         (up_to, up_to, conv.id, user_id),
     )
-    hidden_from = _blocked_by(c, conv, user_id)
+    hidden_from = _blocked_by(c, cache, conv, user_id)
     seq = _next_seq(c, conv)
     _insert_event(c, conv, seq, now, user_id, "read", target=up_to, hidden_from=hidden_from)
     event = StoredEvent(conversation=key, seq=seq, ts=now, sender=user, kind="read", target=up_to)
@@ -363,11 +401,11 @@ def append_read(
 
 
 def set_delivered(
-    c: sqlite3.Connection, user_id: int, key: str, up_to: int
+    c: sqlite3.Connection, cache: WriterCache, user_id: int, key: str, up_to: int
 ) -> tuple[list[int], int]:
     """Move the delivered marker forward (never past the head); return who to tell (empty
     when it did not move) and the marker's new value."""
-    conv = _member_conv(c, key, user_id)
+    conv = _member_conv(c, cache, key, user_id)
     up_to = min(up_to, conv.last_seq)
     cur = c.execute(
         "UPDATE members SET delivered_seq = ? WHERE conversation_id = ? AND user_id = ?"
@@ -376,7 +414,7 @@ def set_delivered(
     )
     if cur.rowcount == 0:
         return [], up_to
-    hidden_from = _blocked_by(c, conv, user_id)
+    hidden_from = _blocked_by(c, cache, conv, user_id)
     return [m for m in _recipients(conv, hidden_from) if m != user_id], up_to
 
 

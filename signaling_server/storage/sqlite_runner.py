@@ -51,7 +51,9 @@ class _Worker:
         loop: asyncio.AbstractEventLoop,
         max_batch: int,
         transactional: bool,
+        on_rollback: Callable[[], None] = lambda: None,
     ) -> None:
+        self._on_rollback = on_rollback
         self._connect = connect
         self._loop = loop
         self._max_batch = max_batch
@@ -121,6 +123,7 @@ class _Worker:
             log.exception("write batch of %d failed; retrying one by one", len(batch))
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            self._on_rollback()
         results = []
         for op, fut in batch:
             try:
@@ -130,6 +133,7 @@ class _Worker:
             except Exception as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
+                self._on_rollback()
                 log.exception("storage operation failed")
                 result = (fut, False, exc)
             results.append(result)
@@ -153,7 +157,15 @@ class _Worker:
 class SqliteRunner:
     """Owns the writer and reader threads for one database file."""
 
-    def __init__(self, path: str, synchronous: str, max_batch: int) -> None:
+    def __init__(
+        self,
+        path: str,
+        synchronous: str,
+        max_batch: int,
+        on_rollback: Callable[[], None] = lambda: None,
+    ) -> None:
+        """``on_rollback`` runs on the writer thread whenever a transaction is rolled back."""
+        self._on_rollback = on_rollback
         self._path = path
         self._synchronous = synchronous.upper()
         self._max_batch = max_batch
@@ -174,7 +186,12 @@ class SqliteRunner:
     def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._writer = _Worker(
-            "sqlite-writer", lambda: self._open(False), loop, self._max_batch, True
+            "sqlite-writer",
+            lambda: self._open(False),
+            loop,
+            self._max_batch,
+            True,
+            self._on_rollback,
         )
         self._reader = _Worker("sqlite-reader", lambda: self._open(True), loop, 64, False)
         self._writer.start()
