@@ -9,6 +9,7 @@ from pathlib import Path
 
 from signaling_server.storage import sqlite_accounts as acc
 from signaling_server.storage import sqlite_conversations as conv
+from signaling_server.storage import sqlite_reads as reads
 from signaling_server.storage.migrate import upgrade_to_head
 from signaling_server.storage.records import (
     Appended,
@@ -228,7 +229,7 @@ class SqliteStorage:
     ) -> tuple[list[MessageRow], bool]:
         return await self._runner.read(
             partial(
-                conv.history,
+                reads.history,
                 viewer_id=viewer_id,
                 viewer=viewer,
                 key=key,
@@ -242,7 +243,7 @@ class SqliteStorage:
     ) -> tuple[list[StoredEvent], int, bool]:
         return await self._runner.read(
             partial(
-                conv.events_after,
+                reads.events_after,
                 viewer_id=viewer_id,
                 viewer=viewer,
                 key=key,
@@ -252,9 +253,9 @@ class SqliteStorage:
         )
 
     async def list_conversations(self, user_id: int) -> list[ConversationRow]:
-        return await self._runner.read(partial(conv.list_conversations, user_id=user_id))
+        return await self._runner.read(partial(reads.list_conversations, user_id=user_id))
 
     async def other_members(self, user_id: int, user: str, key: str) -> list[int]:
         return await self._runner.read(
-            partial(conv.other_members, user_id=user_id, user=user, key=key)
+            partial(reads.other_members, user_id=user_id, user=user, key=key)
         )
