@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,19 @@ def sigterm_as_interrupt() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, handler)
+
+
+def run_main(name: str, run: Callable[[], int]) -> int:
+    """Run a bench's body with the exits every bench shares: Ctrl-C/SIGTERM and BenchError."""
+    sigterm_as_interrupt()
+    try:
+        return run()
+    except KeyboardInterrupt:
+        print("interrupted; server stopped", file=sys.stderr)
+        return 130
+    except BenchError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        return 1
 
 
 class BenchServer:

@@ -230,15 +230,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    bk.sigterm_as_interrupt()
-    try:
-        return run(args)
-    except KeyboardInterrupt:
-        print("interrupted; server stopped", file=sys.stderr)
-        return 130
-    except bk.BenchError as exc:
-        print(f"idle_connections: {exc}", file=sys.stderr)
-        return 1
+    return bk.run_main("idle_connections", lambda: run(args))
 
 
 if __name__ == "__main__":

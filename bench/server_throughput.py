@@ -565,15 +565,7 @@ def _report(
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    bk.sigterm_as_interrupt()
-    try:
-        return run(args)
-    except KeyboardInterrupt:
-        print("interrupted; server stopped", file=sys.stderr)
-        return 130
-    except bk.BenchError as exc:
-        print(f"server_throughput: {exc}", file=sys.stderr)
-        return 1
+    return bk.run_main("server_throughput", lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import math
 import time
 from pathlib import Path
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSMsgType, web
 
 from messenger.protocol.codec import decode_request
 from messenger.protocol.errors import ErrorCode, ProtocolError
@@ -74,8 +74,7 @@ async def _websocket(request: web.Request) -> web.WebSocketResponse:
         request.app[SOCKETS].discard(ws)
         await conn.stop()
         if conn.authenticated:
-            ctx.hub.remove(conn)
-            last = conn.session_id not in ctx.hub.session_ids()
+            last = ctx.hub.remove(conn)
             with contextlib.suppress(Exception):
                 await go_offline(ctx, conn, last)
     return ws
@@ -119,7 +118,7 @@ async def _health(request: web.Request) -> web.Response:
             "status": "ok",
             "version": __version__,
             "connections": len(request.app[SOCKETS]),
-            "users_online": len({c.user_id for c in ctx.hub.connections()}),
+            "users_online": ctx.hub.users_online(),
         }
     )
 
@@ -187,6 +186,3 @@ def build_app(settings: Settings, data_dir: Path) -> web.Application:
     app.on_shutdown.append(shutdown)
     app.on_cleanup.append(cleanup)
     return app
-
-
-__all__ = ["CONTEXT", "WSCloseCode", "build_app"]

@@ -19,7 +19,7 @@ class Hub:
         self._by_session.setdefault(conn.session_id, set()).add(conn)
 
     def remove(self, conn: Connection) -> bool:
-        """Forget ``conn``; return True if it was its user's last connection here."""
+        """Forget ``conn``; return True if it was its session's last connection here."""
         if conn.user_id is None or conn.session_id is None:
             return False
         users = self._by_user.get(conn.user_id)
@@ -32,13 +32,10 @@ class Hub:
             sessions.discard(conn)
             if not sessions:
                 del self._by_session[conn.session_id]
-        return conn.user_id not in self._by_user
+        return conn.session_id not in self._by_session
 
-    def online(self, user_id: int) -> bool:
-        return user_id in self._by_user
-
-    def connections(self) -> list[Connection]:
-        return [c for conns in self._by_user.values() for c in conns]
+    def users_online(self) -> int:
+        return len(self._by_user)
 
     def session_ids(self) -> list[int]:
         return list(self._by_session)

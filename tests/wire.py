@@ -70,9 +70,8 @@ class Wire:
                 rid = frame.get("id")
                 if frame.get("type") in ("result", "error") and rid in self.replies:
                     self.replies.pop(rid).set_result(frame)
-                elif frame.get("type") in ("result", "error"):
-                    await self.events.put(frame)  # an unpaired reply: tests look at it
                 else:
+                    # Pushed events, and replies no request waits for (tests look at those).
                     await self.events.put(frame)
         finally:
             self.close_code = self.ws.close_code

@@ -33,7 +33,7 @@ async def hello(ctx: ServerContext, conn: Connection, req: rq.Hello) -> rs.Hello
             )
         )
         conn.close(CLOSE_UNSUPPORTED_VERSION, "unsupported protocol version")
-        raise _AlreadyReplied
+        raise AlreadyReplied
     conn.greeted = True
     return rs.HelloResult(
         protocol=PROTOCOL_VERSION,
@@ -42,11 +42,8 @@ async def hello(ctx: ServerContext, conn: Connection, req: rq.Hello) -> rs.Hello
     )
 
 
-class _AlreadyReplied(Exception):
+class AlreadyReplied(Exception):
     """The handler sent its own reply (an error before closing the connection)."""
-
-
-AlreadyReplied = _AlreadyReplied
 
 
 def _check_password(password: str) -> None:

@@ -47,7 +47,8 @@ async def set_presence(ctx: ServerContext, conn: Connection, req: rq.SetPresence
     assert conn.user_id is not None and conn.session_id is not None
     before = ctx.presence.visible(conn.user_id)
     if ctx.presence.set(conn.user_id, conn.session_id, req.status, req.text):
-        if ctx.presence.visible(conn.user_id).status == "offline" != before.status:
+        was_shown = before.status != "offline"
+        if was_shown and ctx.presence.visible(conn.user_id).status == "offline":
             # Going invisible looks like signing off, last-seen included.
             await ctx.storage.set_last_seen(conn.user_id, time.time())
         await announce(ctx, conn.user_id, conn.username)
