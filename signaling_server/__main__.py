@@ -59,15 +59,16 @@ async def serve(settings: Settings, data_dir: Path) -> None:
         host, port = runner.addresses[0][:2]
         scheme = "wss" if tls else "ws"
         shown = f"[{host}]" if ":" in host else host
+        # Handlers before the ready line: whoever reads that line may stop us at once.
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
         print(f"listening on {scheme}://{shown}:{port}/ws", flush=True)
         log.info(
             "started",
             extra={"host": host, "port": port, "tls": bool(tls), "data_dir": str(data_dir)},
         )
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         log.info("stopping")
     finally:

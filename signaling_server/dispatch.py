@@ -16,7 +16,7 @@ from messenger.protocol import requests as rq
 from messenger.protocol.errors import ErrorCode, ProtocolError
 from signaling_server.connection import Connection
 from signaling_server.context import ServerContext
-from signaling_server.handlers import accounts, contacts, messages, presence
+from signaling_server.handlers import accounts, contacts, messages, presence, profiles
 from signaling_server.replies import as_protocol_error
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,8 @@ _AUTHED: dict[type[rq.Request], Handler] = {
     rq.ListContacts: contacts.list_contacts,
     rq.ContactChange: contacts.change,
     rq.SetPresence: presence.set_presence,
+    rq.SetProfile: profiles.set_profile,
+    rq.GetProfile: profiles.get_profile,
     rq.ListConversations: messages.conversations,
     rq.Typing: messages.typing,
     rq.History: messages.history,

@@ -25,7 +25,15 @@ QT_MODULES = ("PySide6", "shiboken6", "qasync")
 
 # Packages that must import and run with no Qt at all: the CLI, tests, bots and the server use
 # them headless.
-QT_FREE = ("messenger.protocol", "messenger.store", "messenger.client", "messenger.calls")
+QT_FREE = (
+    "messenger.protocol",
+    "messenger.text",
+    "messenger.store",
+    "messenger.client",
+    "messenger.account",
+    "messenger.localserver",
+    "messenger.calls",
+)
 # Headless by design too (a terminal tool); checked when it exists.
 HEADLESS_TOOLS = ("messenger.cli",)
 MUST_EXIST = ("messenger.protocol", "signaling_server")
@@ -33,8 +41,11 @@ MUST_EXIST = ("messenger.protocol", "signaling_server")
 # messenger's layers, lowest first: a layer may import itself and the layers before it only.
 LAYER_ORDER = (
     "messenger.protocol",
+    "messenger.text",
     "messenger.store",
     "messenger.client",
+    "messenger.account",
+    "messenger.localserver",
     "messenger.calls",
     "messenger.ui",
     "messenger.app",

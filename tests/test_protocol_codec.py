@@ -23,6 +23,7 @@ from messenger.protocol.events import (
     Error,
     MessageEvent,
     PresenceEvent,
+    ProfileEvent,
     ReactionEvent,
     ReadEvent,
     Result,
@@ -74,6 +75,13 @@ REQUEST_FRAMES: dict[str, dict[str, Any]] = {
     "contacts": {"type": "contacts", "id": "r10"},
     "contact": {"type": "contact", "id": "r11", "action": "request", "username": "bob"},
     "set_presence": {"type": "set_presence", "id": "r12", "status": "busy", "text": "in a call"},
+    "set_profile": {
+        "type": "set_profile",
+        "id": "r23",
+        "display_name": "Alice Liddell",
+        "avatar": "iVBORw0KGgo=",  # base64 of the PNG magic bytes
+    },
+    "profile": {"type": "profile", "id": "r24", "username": "bob"},
     "conversations": {"type": "conversations", "id": "r13"},
     "send": {
         "type": "send",
@@ -131,7 +139,14 @@ SAMPLE_RESULTS: dict[type[rq.Request], msgspec.Struct] = {
     rq.SetPrivacy: rs.Empty(),
     rq.ListContacts: rs.ContactsResult(
         contacts=[
-            rs.Contact(username="bob", state="accepted", status="away", text="brb"),
+            rs.Contact(
+                username="bob",
+                state="accepted",
+                status="away",
+                text="brb",
+                display_name="Bob",
+                avatar_hash="0123456789abcdef",
+            ),
             rs.Contact(username="carol", state="incoming"),
             rs.Contact(username="mallory", state="none", blocked=True, last_seen=None),
         ],
@@ -139,6 +154,13 @@ SAMPLE_RESULTS: dict[type[rq.Request], msgspec.Struct] = {
     ),
     rq.ContactChange: rs.ContactResult(contact=rs.Contact(username="bob", state="outgoing")),
     rq.SetPresence: rs.Empty(),
+    rq.SetProfile: rs.Profile(
+        username="alice",
+        display_name="Alice Liddell",
+        avatar=b"\x89PNG\r\n\x1a\n",
+        avatar_hash="0123456789abcdef",
+    ),
+    rq.GetProfile: rs.Profile(username="bob"),
     rq.ListConversations: rs.ConversationsResult(
         conversations=[
             rs.ConversationInfo(
@@ -217,6 +239,15 @@ SERVER_FRAMES: list[dict[str, Any]] = [
     {"type": "typing", "conversation": DM, "user": "bob", "typing": True},
     {"type": "presence", "user": "bob", "status": "offline", "text": "", "last_seen": 1.7e9},
     {"type": "contact", "user": "bob", "state": "incoming", "blocked": False},
+    {
+        "type": "contact",
+        "user": "bob",
+        "state": "accepted",
+        "blocked": False,
+        "display_name": "Bob",
+        "avatar_hash": "0123456789abcdef",
+    },
+    {"type": "profile", "user": "bob", "display_name": "Bob", "avatar_hash": None},
     {"type": "session_revoked", "reason": "logged out"},
 ]
 
@@ -279,7 +310,7 @@ def test_server_frame_types() -> None:
     """Each event tag decodes to its documented Struct."""
     expected = [Result, Error, Error, MessageEvent, EditEvent, DeleteEvent, ReactionEvent]
     expected += [ReadEvent, DeliveredEvent, TypingEvent, PresenceEvent, ContactEvent]
-    expected += [SessionRevokedEvent]
+    expected += [ContactEvent, ProfileEvent, SessionRevokedEvent]
     got = [type(codec.decode_server_frame(_dumps(f))) for f in SERVER_FRAMES]
     assert got == expected
 
@@ -298,6 +329,11 @@ def test_request_defaults() -> None:
         b'{"type":"react","id":"a","conversation":"c","target":1,"emoji":"x"}'
     )
     assert isinstance(react, rq.React) and react.add is True
+    profile = codec.decode_request(b'{"type":"set_profile","id":"a"}')
+    assert isinstance(profile, rq.SetProfile)
+    assert (profile.display_name, profile.avatar) == (None, None)
+    profile = codec.decode_request(b'{"type":"set_profile","id":"a","avatar":"iVBORw0KGgo="}')
+    assert isinstance(profile, rq.SetProfile) and profile.avatar == b"\x89PNG\r\n\x1a\n"
     typing = codec.decode_request(b'{"type":"typing","id":"a","conversation":"c"}')
     assert isinstance(typing, rq.Typing) and typing.typing is True
     hello = codec.decode_request(b'{"type":"hello","id":"a","protocol":1}')

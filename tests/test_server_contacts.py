@@ -21,7 +21,14 @@ async def test_request_accept_and_presence(shared_server: ServerProcess, name: N
     res = await a.call("contact", action="request", username=b.username)
     assert res["contact"]["state"] == "outgoing"
     event = await b.next_event("contact")
-    assert event == {"type": "contact", "user": a.username, "state": "incoming", "blocked": False}
+    assert event == {
+        "type": "contact",
+        "user": a.username,
+        "state": "incoming",
+        "blocked": False,
+        "display_name": "",
+        "avatar_hash": None,
+    }
     assert _contact(await b.call("contacts"), a.username)["status"] == "offline"  # not yet
     await b.call("contact", action="accept", username=a.username)
     assert (await a.next_event("contact"))["state"] == "accepted"

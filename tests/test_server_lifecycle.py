@@ -203,9 +203,65 @@ async def test_existing_database_upgrades_in_place(tmp_path: Path, name: Names) 
     finally:
         proc.stop()
     with sqlite3.connect(db) as c:
-        assert c.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0002"
+        assert c.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0003"
         indexes = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='index'")}
         assert "events_unread" in indexes
+        tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "profiles" in tables
+
+
+async def test_database_before_profiles_gains_them_in_place(tmp_path: Path) -> None:
+    """Accounts and contacts of a 0002 database work after the upgrade, with empty profiles
+    that can then be set and are seen by the contact."""
+    import sqlite3
+
+    from alembic import command
+    from alembic.config import Config
+    from argon2 import PasswordHasher
+    from sqlalchemy import create_engine
+
+    from signaling_server.storage.migrate import MIGRATIONS
+
+    data = tmp_path / "srv"
+    data.mkdir()
+    db = data / "messenger.sqlite3"
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.begin() as connection:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0002")
+    engine.dispose()
+    hashed = PasswordHasher().hash("password1")
+    with sqlite3.connect(db) as c:
+        for name in ("old-alice", "old-bob"):
+            c.execute(
+                "INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, 0)",
+                (name, hashed),
+            )
+        c.execute(
+            "INSERT INTO contacts (user_id, peer_id, state, updated_at)"
+            " VALUES (1, 2, 'accepted', 0), (2, 1, 'accepted', 0)"
+        )
+    proc = ServerProcess(data)
+    proc.start()
+    try:
+        alice = await Wire.user(proc.url, "old-alice", "password1")
+        bob = await Wire.user(proc.url, "old-bob", "password1")
+        row = (await bob.call("contacts"))["contacts"][0]
+        assert (row["username"], row["display_name"], row["avatar_hash"]) == (
+            "old-alice",
+            "",
+            None,
+        )
+        assert (await bob.call("profile", username="old-alice"))["display_name"] == ""
+        await alice.call("set_profile", display_name="Alice of old")
+        assert (await bob.next_event("profile"))["display_name"] == "Alice of old"
+        assert (await bob.call("contacts"))["contacts"][0]["display_name"] == "Alice of old"
+        await alice.close()
+        await bob.close()
+    finally:
+        proc.stop()
 
 
 async def test_health_endpoint(shared_server: ServerProcess) -> None:

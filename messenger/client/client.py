@@ -44,7 +44,16 @@ from messenger.client.typed_requests import TypedRequests
 from messenger.protocol import requests as rq
 from messenger.protocol import results as rs
 from messenger.protocol.errors import ErrorCode, ProtocolError
-from messenger.protocol.events import ConversationEvent, DeliveredEvent, ServerFrame
+from messenger.protocol.events import (
+    AnyConversationEvent,
+    ConversationEvent,
+    DeleteEvent,
+    DeliveredEvent,
+    EditEvent,
+    ReactionEvent,
+    ReadEvent,
+    ServerFrame,
+)
 from messenger.protocol.names import direct_conversation_id, normalize_username
 from messenger.store import OutboxEntry, Store
 from messenger.store.paths import server_key
@@ -446,6 +455,11 @@ class Client(TypedRequests):
         self._outbox.wake()
         return entry
 
+    def retry_send(self, client_id: str) -> None:
+        """Send a message the server refused once more (the user chose to retry)."""
+        self.store.outbox.retry(client_id)
+        self._outbox.wake()
+
     async def wait_for_ack(self, client_id: str) -> rs.SendResult:
         """The server's acknowledgement of an outbox message, however long it takes."""
         waiter = self._outbox.waiter(client_id)
@@ -474,6 +488,51 @@ class Client(TypedRequests):
         """Queue a message and wait for its acknowledgement (bound it with ``asyncio.timeout``)."""
         entry = self.queue_message(conversation, text, reply_to=reply_to)
         return await self.wait_for_ack(entry.client_id)
+
+    async def edit_message(self, conversation: str, target: int, text: str) -> rs.EventResult:
+        result = await self.request(
+            rq.Edit(id="", conversation=conversation, target=target, text=text)
+        )
+        self._apply_own(EditEvent, result, target=target, text=text)
+        return result
+
+    async def delete_message(self, conversation: str, target: int) -> rs.EventResult:
+        result = await self.request(rq.Delete(id="", conversation=conversation, target=target))
+        self._apply_own(DeleteEvent, result, target=target)
+        return result
+
+    async def react(
+        self, conversation: str, target: int, emoji: str, *, add: bool = True
+    ) -> rs.EventResult:
+        req = rq.React(id="", conversation=conversation, target=target, emoji=emoji, add=add)
+        result = await self.request(req)
+        self._apply_own(ReactionEvent, result, target=target, emoji=emoji, add=add)
+        return result
+
+    async def mark_read(self, conversation: str, seq: int) -> rs.EventResult:
+        result = await self.request(rq.MarkRead(id="", conversation=conversation, seq=seq))
+        self._apply_own(ReadEvent, result, up_to=seq)
+        return result
+
+    def _apply_own(
+        self, kind: type[AnyConversationEvent], result: rs.EventResult, **fields: Any
+    ) -> None:
+        """Fold our own stored event into the local history at once.
+
+        The server pushes it to our other devices but not back to this session,
+        which learns its seq from the result; a seq of 0 means nothing was stored.
+        """
+        if result.seq == 0:
+            return
+        event = kind(
+            conversation=result.conversation,
+            seq=result.seq,
+            ts=result.ts,
+            sender=self.username,
+            **fields,
+        )
+        if self.store.timeline.apply(event):
+            self._emit(event)
 
     # --- ending ------------------------------------------------------------------------
 

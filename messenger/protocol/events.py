@@ -102,6 +102,18 @@ class ContactEvent(ServerFrame, tag="contact"):
     user: str
     state: ContactState
     blocked: bool = False
+    # ``user``'s profile summary where the receiver may see it, as in ``Contact``.
+    display_name: str = ""
+    avatar_hash: str | None = None
+
+
+class ProfileEvent(ServerFrame, tag="profile"):
+    """``user`` changed their display name or avatar; fetch the picture with ``profile``
+    if ``avatar_hash`` is new. ``None`` means no avatar."""
+
+    user: str
+    display_name: str = ""
+    avatar_hash: str | None = None
 
 
 class SessionRevokedEvent(ServerFrame, tag="session_revoked"):
@@ -122,5 +134,6 @@ AnyServerFrame = (
     | TypingEvent
     | PresenceEvent
     | ContactEvent
+    | ProfileEvent
     | SessionRevokedEvent
 )

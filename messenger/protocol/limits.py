@@ -13,6 +13,12 @@ MIN_PASSWORD_CHARS = 8
 MAX_STATUS_TEXT_CHARS = 140
 MAX_EMOJI_CHARS = 32
 MAX_CONVERSATION_ID_CHARS = 80
+MAX_DISPLAY_NAME_CHARS = 64  # after stripping surrounding whitespace
+# Raw (decoded) bytes. Small enough that an avatar travels inline in one frame (base64 adds a
+# third, so 32 KiB stays well under the default 64 KiB frame limit) and a contact list's
+# avatars fit in memory; plenty for a 256x256 JPEG or a small PNG.
+MAX_AVATAR_BYTES = 32768
+AVATAR_HASH_CHARS = 16  # hex characters of the avatar's SHA-256 that identify it
 
 
 class Limits(msgspec.Struct, frozen=True, kw_only=True):

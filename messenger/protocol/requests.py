@@ -101,6 +101,26 @@ class SetPresence(Request, tag="set_presence"):
     text: StatusText = ""
 
 
+# --- profiles ----------------------------------------------------------------------
+
+
+class SetProfile(Request, tag="set_profile"):
+    """Change my display name and/or avatar; a field left out (or null) stays as it is.
+
+    ``display_name=""`` clears the name and ``avatar=b""`` removes the picture. Both
+    are checked by the server (``messenger.protocol.profiles``), not bounded here, so
+    a name or picture over its limit gets ``too_large`` rather than a schema error;
+    the frame size bounds them meanwhile. ``avatar`` is base64 in JSON.
+    """
+
+    display_name: str | None = None
+    avatar: bytes | None = None
+
+
+class GetProfile(Request, tag="profile"):
+    username: Username
+
+
 # --- conversations --------------------------------------------------------------
 
 
@@ -177,6 +197,8 @@ AnyRequest = (
     | ListContacts
     | ContactChange
     | SetPresence
+    | SetProfile
+    | GetProfile
     | ListConversations
     | Send
     | Edit

@@ -58,6 +58,11 @@ class Contact(msgspec.Struct, frozen=True, kw_only=True):
     status: Status = "offline"
     text: str = ""
     last_seen: float | None = None
+    # The profile summary, filled where ``profile`` would show it (not across a block
+    # by them, not once the relationship is gone); fetch the picture with ``profile``
+    # when ``avatar_hash`` differs from the one cached.
+    display_name: str = ""
+    avatar_hash: str | None = None
 
 
 class ContactsResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -67,6 +72,15 @@ class ContactsResult(msgspec.Struct, frozen=True, kw_only=True):
 
 class ContactResult(msgspec.Struct, frozen=True, kw_only=True):
     contact: Contact
+
+
+class Profile(msgspec.Struct, frozen=True, kw_only=True):
+    """A user's display name and avatar (PNG or JPEG bytes, base64 in JSON)."""
+
+    username: str
+    display_name: str = ""
+    avatar: bytes | None = None
+    avatar_hash: str | None = None  # see ``messenger.protocol.profiles.avatar_hash``
 
 
 class MessageView(msgspec.Struct, frozen=True, kw_only=True):
@@ -145,6 +159,8 @@ RESULT_TYPES: dict[type[rq.Request], type[msgspec.Struct]] = {
     rq.ListContacts: ContactsResult,
     rq.ContactChange: ContactResult,
     rq.SetPresence: Empty,
+    rq.SetProfile: Profile,
+    rq.GetProfile: Profile,
     rq.ListConversations: ConversationsResult,
     rq.Send: SendResult,
     rq.Edit: EventResult,

@@ -279,6 +279,36 @@ class Timeline:
         ).fetchone()
         return None if row is None else row_to_view(row)
 
+    def last_message(self, conversation: str) -> MessageView | None:
+        row = self._db.conn.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation = ? "
+            "ORDER BY seq DESC LIMIT 1",
+            (conversation,),
+        ).fetchone()
+        return None if row is None else row_to_view(row)
+
+    def read_seq(self, conversation: str, username: str) -> int:
+        row = self._db.conn.execute(
+            "SELECT read_seq FROM markers WHERE conversation = ? AND username = ?",
+            (conversation, username),
+        ).fetchone()
+        return 0 if row is None else int(row["read_seq"])
+
+    def unread_count(self, conversation: str, username: str) -> int:
+        """Messages from others after ``username``'s read marker (what the badge shows)."""
+        row = self._db.conn.execute(
+            "SELECT COUNT(*) AS n FROM messages WHERE conversation = ? AND seq > ? "
+            "AND sender != ? AND NOT deleted",
+            (conversation, self.read_seq(conversation, username), username),
+        ).fetchone()
+        return int(row["n"])
+
+    def count(self, conversation: str) -> int:
+        row = self._db.conn.execute(
+            "SELECT COUNT(*) AS n FROM messages WHERE conversation = ?", (conversation,)
+        ).fetchone()
+        return int(row["n"])
+
     def find_by_client_id(self, client_id: str) -> MessageView | None:
         """Our own message by the id we gave it (to answer 'was this acknowledged?')."""
         row = self._db.conn.execute(

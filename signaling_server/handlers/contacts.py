@@ -19,6 +19,7 @@ from messenger.protocol.names import normalize_username
 from signaling_server.connection import Connection
 from signaling_server.context import ServerContext
 from signaling_server.handlers.presence import announce
+from signaling_server.handlers.profiles import shown_summary
 from signaling_server.storage.records import ContactRow
 
 # action -> (my state required, peer state required) -> (my new state, peer new state)
@@ -40,6 +41,7 @@ def contact_view(ctx: ServerContext, row: ContactRow) -> rs.Contact:
         status, text = shown.status, shown.text
     if row.blocked_by or row.state != "accepted":
         last_seen = None
+    display_name, avatar_hash = shown_summary(row)
     return rs.Contact(
         username=row.username,
         state=row.state,  # type: ignore[arg-type]
@@ -47,6 +49,8 @@ def contact_view(ctx: ServerContext, row: ContactRow) -> rs.Contact:
         status=status,  # type: ignore[arg-type]
         text=text,
         last_seen=last_seen,
+        display_name=display_name,
+        avatar_hash=avatar_hash,
     )
 
 
@@ -90,15 +94,35 @@ async def change(ctx: ServerContext, conn: Connection, req: rq.ContactChange) ->
         )
         # A user who blocked us hears nothing from us: no request pops up for them.
         if not rel.blocked_by:
+            # Their side of the relationship now, which carries our profile summary
+            # and says whether they may see it.
+            seen_by_peer = await ctx.storage.relation(peer.id, conn.user_id)
+            name, avatar_hash = shown_summary(seen_by_peer)
             ctx.broker.publish(
                 [peer.id],
-                encode(ContactEvent(user=conn.username, state=theirs)),  # type: ignore[arg-type]
+                encode(
+                    ContactEvent(
+                        user=conn.username,
+                        state=theirs,  # type: ignore[arg-type]
+                        display_name=name,
+                        avatar_hash=avatar_hash,
+                    )
+                ),
             )
 
     after = await ctx.storage.relation(conn.user_id, peer.id)
+    name, avatar_hash = shown_summary(after)
     ctx.broker.publish(
         [conn.user_id],
-        encode(ContactEvent(user=peer.username, state=after.state, blocked=after.blocked)),  # type: ignore[arg-type]
+        encode(
+            ContactEvent(
+                user=peer.username,
+                state=after.state,  # type: ignore[arg-type]
+                blocked=after.blocked,
+                display_name=name,
+                avatar_hash=avatar_hash,
+            )
+        ),
         exclude_session=conn.session_id,
     )
     now_visible = after.state == "accepted" and not after.blocked and not after.blocked_by

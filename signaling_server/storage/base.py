@@ -16,6 +16,7 @@ from signaling_server.storage.records import (
     ContactRow,
     ConversationRow,
     MessageRow,
+    ProfileRow,
     Session,
     StoredEvent,
     User,
@@ -56,7 +57,19 @@ class Storage(Protocol):
         """Apply contact-state changes ``(user, peer, state)`` and a block flag atomically."""
 
     async def list_contacts(self, user_id: int) -> list[ContactRow]: ...
-    async def presence_audience(self, user_id: int) -> list[int]: ...
+    async def presence_audience(self, user_id: int) -> list[int]:
+        """Accepted contacts with no block either way: who sees the user's presence and
+        hears of their profile changes."""
+
+    # profiles
+    async def profile(self, user_id: int) -> ProfileRow:
+        """The user's profile; the empty one if they never set it."""
+
+    async def set_profile(
+        self, user_id: int, display_name: str | None, avatar: bytes | None, now: float
+    ) -> tuple[ProfileRow, bool]:
+        """Store the given fields (None keeps a field, ``b""`` removes the avatar) and the
+        avatar's hash; return the profile now stored and whether anything changed."""
 
     # conversations
     def append_message(

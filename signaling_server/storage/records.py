@@ -33,6 +33,19 @@ class ContactRow(msgspec.Struct, frozen=True, kw_only=True):
     blocked: bool
     blocked_by: bool
     last_seen: float | None
+    # The peer's profile summary as stored; whether the owner may see it is the
+    # handler's decision.
+    display_name: str = ""
+    avatar_hash: str | None = None
+
+
+class ProfileRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A user's profile; all defaults when the user never set one."""
+
+    user_id: int
+    display_name: str = ""
+    avatar: bytes | None = None
+    avatar_hash: str | None = None
 
 
 class StoredEvent(msgspec.Struct, frozen=True, kw_only=True):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from signaling_server.storage import sqlite_accounts as acc
 from signaling_server.storage import sqlite_conversations as conv
+from signaling_server.storage import sqlite_profiles as prof
 from signaling_server.storage import sqlite_reads as reads
 from signaling_server.storage.migrate import upgrade_to_head
 from signaling_server.storage.records import (
@@ -16,6 +17,7 @@ from signaling_server.storage.records import (
     ContactRow,
     ConversationRow,
     MessageRow,
+    ProfileRow,
     Session,
     StoredEvent,
     User,
@@ -127,6 +129,24 @@ class SqliteStorage:
 
     async def presence_audience(self, user_id: int) -> list[int]:
         return await self._runner.read(partial(acc.presence_audience, user_id=user_id))
+
+    # profiles ----------------------------------------------------------------------------
+
+    async def profile(self, user_id: int) -> ProfileRow:
+        return await self._runner.read(partial(prof.profile, user_id=user_id))
+
+    async def set_profile(
+        self, user_id: int, display_name: str | None, avatar: bytes | None, now: float
+    ) -> tuple[ProfileRow, bool]:
+        return await self._runner.write(
+            partial(
+                prof.set_profile,
+                user_id=user_id,
+                display_name=display_name,
+                avatar=avatar,
+                now=now,
+            )
+        )
 
     # conversations ---------------------------------------------------------------------
 

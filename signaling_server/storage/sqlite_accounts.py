@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from signaling_server.storage import sqlite_profiles as profiles
 from signaling_server.storage.errors import NotFound, UsernameTaken
 from signaling_server.storage.records import ContactRow, Session, User
 
@@ -184,6 +185,7 @@ def relation(c: sqlite3.Connection, user_id: int, peer_id: int) -> ContactRow:
     peer = user_by_id(c, peer_id)
     if peer is None:
         raise NotFound(str(peer_id))
+    display_name, avatar_hash = profiles.summary(c, peer_id)
     return ContactRow(
         peer_id=peer_id,
         username=peer.username,
@@ -191,6 +193,8 @@ def relation(c: sqlite3.Connection, user_id: int, peer_id: int) -> ContactRow:
         blocked=is_blocked(c, user_id, peer_id),
         blocked_by=is_blocked(c, peer_id, user_id),
         last_seen=peer.last_seen,
+        display_name=display_name,
+        avatar_hash=avatar_hash,
     )
 
 
@@ -202,8 +206,9 @@ def list_contacts(c: sqlite3.Connection, user_id: int) -> list[ContactRow]:
                COALESCE((SELECT state FROM contacts
                          WHERE user_id = :me AND peer_id = u.id), 'none'),
                EXISTS (SELECT 1 FROM blocks WHERE blocker_id = :me AND blocked_id = u.id),
-               EXISTS (SELECT 1 FROM blocks WHERE blocker_id = u.id AND blocked_id = :me)
-        FROM users u
+               EXISTS (SELECT 1 FROM blocks WHERE blocker_id = u.id AND blocked_id = :me),
+               COALESCE(p.display_name, ''), p.avatar_hash
+        FROM users u LEFT JOIN profiles p ON p.user_id = u.id
         WHERE u.id IN (SELECT peer_id FROM contacts WHERE user_id = :me
                        UNION SELECT blocked_id FROM blocks WHERE blocker_id = :me)
         ORDER BY u.username
@@ -218,6 +223,8 @@ def list_contacts(c: sqlite3.Connection, user_id: int) -> list[ContactRow]:
             state=r[3],
             blocked=bool(r[4]),
             blocked_by=bool(r[5]),
+            display_name=r[6],
+            avatar_hash=r[7],
         )
         for r in rows
     ]

@@ -1,0 +1,82 @@
+"""The desktop app's composition root: Qt application, qasync loop, services and windows.
+
+``messenger`` signs in (the welcome screen, or silently with a remembered
+account) and opens the main window; ``messenger --demo`` starts a throwaway
+server with two accounts that are contacts, each in its own window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+from messenger import __version__
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="messenger", description="Messenger: chats, files and calls with your contacts."
+    )
+    parser.add_argument("--version", action="version", version=f"messenger {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start a private demo server with two signed-in accounts, one window each",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="where accounts, history and settings live (default: the user's data directory)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("MESSENGER_LOG_LEVEL", "WARNING"),
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="how much to log on stderr (default: WARNING)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # Qt and the call stack load only after the arguments are known: `--version`
+    # and `--help` answer at once, and start-up pays only for what it uses.
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from messenger.store.paths import data_dir as default_data_dir
+    from messenger.ui.shell import Shell
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Messenger")
+    app.setApplicationDisplayName("Messenger")
+    app.setOrganizationName("Messenger")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("messenger")
+    app.setQuitOnLastWindowClosed(False)  # the tray keeps the app alive; Quit ends it
+
+    if args.demo:
+        data = Path(tempfile.mkdtemp(prefix="messenger-demo-"))
+    else:
+        data = args.data_dir or default_data_dir()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    shell = Shell(app, data, demo=args.demo)
+    # Ctrl+C in a terminal quits cleanly (closing sessions, stopping the embedded server).
+    loop.add_signal_handler(signal.SIGINT, shell.quit)
+    loop.add_signal_handler(signal.SIGTERM, shell.quit)
+    with loop:
+        return loop.run_until_complete(shell.run())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

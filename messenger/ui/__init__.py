@@ -1,0 +1,1 @@
+"""The Qt desktop UI: a thin layer over messenger.client and messenger.account."""

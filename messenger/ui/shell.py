@@ -1,0 +1,273 @@
+"""The running app: settings, the embedded server, sign-in, account windows, tray.
+
+``Shell.run`` is the app's whole life: it returns the exit code once the user
+quits, after closing every session and stopping the embedded server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import msgspec
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from messenger.account import preferences
+from messenger.account.preferences import Preferences
+from messenger.client import Credentials, KnownServers
+from messenger.client.credentials import keyring_problem
+from messenger.localserver import DemoError, LocalServer, LocalServerError, prepare_demo
+from messenger.store.paths import server_key
+from messenger.ui.account_ui import AccountUi, Services
+from messenger.ui.fingerprint_dialog import FingerprintDialog
+from messenger.ui.idle import IdleMonitor
+from messenger.ui.session import AccountSession
+from messenger.ui.sign_in import (
+    Account,
+    CertificateQuestion,
+    EmbeddedServer,
+    SignInError,
+    build_client,
+    has_stored_secret,
+    sign_in,
+)
+from messenger.ui.theme import apply_theme
+from messenger.ui.tray import TrayController
+from messenger.ui.welcome import SignInRequest, WelcomeDialog
+
+log = logging.getLogger(__name__)
+
+
+class Shell:
+    def __init__(self, app: QApplication, data_dir: Path, *, demo: bool = False) -> None:
+        self.app = app
+        self.data_dir = data_dir
+        self.demo = demo
+        self.settings_path = data_dir / "settings.json"
+        self.prefs, problem = preferences.load(self.settings_path)
+        self._problems = [problem] if problem else []
+        self.accounts: list[AccountUi] = []
+        self.embedded = EmbeddedServer(data_dir, self.prefs.embedded_port)
+        self._demo_server: LocalServer | None = None
+        self.welcome: WelcomeDialog | None = None
+        self._done: asyncio.Future[int] | None = None
+        apply_theme(app, self.prefs.theme)
+        self.tray = TrayController(app)
+        self.tray.open_requested.connect(self._show_windows)
+        self.tray.quit_requested.connect(self.quit)
+        self.tray.status_chosen.connect(self._tray_status)
+        self.idle = IdleMonitor(app)
+        self.services = Services(
+            prefs=lambda: self.prefs,
+            save_prefs=self.apply_prefs,
+            tray=self.tray,
+            idle=self.idle,
+            data_dir=data_dir,
+        )
+
+    # --- life --------------------------------------------------------------------------
+
+    async def run(self) -> int:
+        self._done = asyncio.get_running_loop().create_future()
+        try:
+            if self.demo:
+                await self._start_demo()
+            else:
+                await self._start()
+        except (DemoError, LocalServerError, SignInError) as exc:
+            QMessageBox.critical(None, "Messenger", str(exc))
+            return 1
+        for problem in self._problems:
+            self._tell(problem)
+        code = await self._done
+        await self._shutdown()
+        return code
+
+    def quit(self, code: int = 0) -> None:
+        if self._done is not None and not self._done.done():
+            self._done.set_result(code)
+
+    async def _shutdown(self) -> None:
+        for account in list(self.accounts):
+            await account.close()
+        self.accounts.clear()
+        self.tray.hide()
+        await self.embedded.stop()
+        if self._demo_server is not None:
+            await self._demo_server.stop()
+
+    def _tell(self, text: str) -> None:
+        window = self.accounts[0].window if self.accounts else None
+        if window is not None:
+            window.show_problem(text)
+        else:
+            log.warning("%s", text)
+
+    # --- settings ----------------------------------------------------------------------
+
+    def apply_prefs(self, prefs: Preferences) -> None:
+        theme_changed = prefs.theme != self.prefs.theme
+        self.prefs = prefs
+        if not self.demo:
+            try:
+                preferences.save(self.settings_path, prefs)
+            except OSError as exc:
+                self._tell(f"Could not save the settings: {exc}")
+        if theme_changed:
+            apply_theme(self.app, prefs.theme)
+        for account in self.accounts:
+            account.prefs_changed()
+
+    # --- normal start ------------------------------------------------------------------
+
+    async def _start(self) -> None:
+        session = await self._resume()
+        if session is None:
+            self.show_welcome()
+            return
+        self._open(session)
+
+    def _account_url(self) -> str | None:
+        if self.prefs.server_mode == "embedded":
+            return None  # known once the embedded server runs
+        return self.prefs.server_url or None
+
+    async def _resume(self) -> AccountSession | None:
+        """Sign in silently with the remembered account, if there is one with a stored secret."""
+        name = self.prefs.last_username
+        if not name or not self.prefs.remember:
+            return None
+        if self.prefs.server_mode == "embedded":
+            await self.embedded.ensure_started()
+            url, fingerprint = self.embedded.url, self.embedded.fingerprint
+            self._pin_embedded()
+        else:
+            url, fingerprint = self.prefs.server_url, None
+        if not url or not has_stored_secret(url, name):
+            return None
+        client = build_client(self.data_dir, Account(url, name, True, fingerprint))
+        return AccountSession(client)
+
+    def _pin_embedded(self) -> None:
+        # Our own server's certificate needs no question: we made it. Pinning it
+        # also replaces an old pin if the certificate was ever regenerated.
+        if self.embedded.fingerprint is not None:
+            KnownServers(self.data_dir / "known_servers.json").pin(
+                server_key(self.embedded.url), self.embedded.fingerprint
+            )
+
+    def show_welcome(self, error: str | None = None) -> None:
+        if self.welcome is None:
+            self.welcome = WelcomeDialog(self.prefs, keyring_problem())
+            self.welcome.submitted.connect(self._welcome_submitted)
+            self.welcome.rejected.connect(self._welcome_closed)
+        if error:
+            self.welcome.show_error(error)
+        self.welcome.show()
+        self.welcome.raise_()
+        self.welcome.activateWindow()
+
+    def _welcome_closed(self) -> None:
+        if not self.accounts:
+            self.quit()
+
+    def _welcome_submitted(self, request: SignInRequest) -> None:
+        asyncio.ensure_future(self._sign_in(request))
+
+    async def _sign_in(self, request: SignInRequest, fingerprint: str | None = None) -> None:
+        dialog = self.welcome
+        assert dialog is not None
+        dialog.set_busy(True)
+        try:
+            if request.mode == "embedded":
+                await self.embedded.ensure_started()
+                self._pin_embedded()
+                url, fingerprint = self.embedded.url, self.embedded.fingerprint
+            else:
+                url = request.url
+            account = Account(url, request.username, request.remember, fingerprint)
+            client = await sign_in(
+                self.data_dir, account, request.password, create=request.create
+            )
+        except CertificateQuestion as question:
+            dialog.set_busy(False)
+            if FingerprintDialog(question.server, question.fingerprint, question.changed).exec():
+                if question.changed:
+                    KnownServers(self.data_dir / "known_servers.json").forget(question.server)
+                await self._sign_in(request, question.fingerprint)
+            return
+        except SignInError as exc:
+            dialog.set_busy(False)
+            dialog.show_error(str(exc))
+            return
+        dialog.set_busy(False)
+        self.apply_prefs(
+            msgspec.structs.replace(
+                self.prefs,
+                server_mode=request.mode,
+                server_url=request.url if request.mode == "remote" else self.prefs.server_url,
+                last_username=client.username,
+                remember=request.remember,
+            )
+        )
+        dialog.accept()
+        self.welcome = None
+        self._open(AccountSession(client))
+
+    # --- demo --------------------------------------------------------------------------
+
+    async def _start_demo(self) -> None:
+        server = LocalServer(self.data_dir, host="127.0.0.1", port=0)
+        self._demo_server = server
+        await server.start()
+        accounts = await prepare_demo(server.url, server.fingerprint)
+        for index, demo in enumerate(accounts):
+            # The demo's secrets live in memory only: its server is gone after the demo.
+            credentials = Credentials(server_key(server.url), demo.username, use_keyring=False)
+            credentials.set_token(demo.token)
+            account = Account(server.url, demo.username, False, server.fingerprint)
+            client = build_client(self.data_dir, account, credentials)
+            ui = self._open(AccountSession(client), title_suffix=" (demo)", primary=index == 0)
+            ui.window.move(60 + index * 520, 60 + index * 40)
+
+    # --- accounts ----------------------------------------------------------------------
+
+    def _open(
+        self, session: AccountSession, *, title_suffix: str = "", primary: bool = True
+    ) -> AccountUi:
+        ui = AccountUi(session, self.services, title_suffix=title_suffix, primary=primary)
+        ui.quit_requested.connect(self.quit)
+        ui.signed_out.connect(
+            lambda reason, ui=ui: asyncio.ensure_future(self._signed_out(ui, reason))
+        )
+        self.accounts.append(ui)
+        session.start()
+        if self.prefs.start_minimized and self.tray.available and not self.demo:
+            ui.window.hide()
+        else:
+            ui.window.show()
+        if not self.tray.available and self.tray.unavailable_reason:
+            ui.window.show_problem(self.tray.unavailable_reason)
+        return ui
+
+    async def _signed_out(self, ui: AccountUi, reason: str) -> None:
+        if ui in self.accounts:
+            self.accounts.remove(ui)
+        await ui.close()
+        if self.demo:
+            if not self.accounts:
+                self.quit()
+            return
+        self.show_welcome(reason)
+
+    def _show_windows(self) -> None:
+        for account in self.accounts:
+            account.window.bring_to_front()
+        if not self.accounts and self.welcome is not None:
+            self.welcome.show()
+
+    def _tray_status(self, status: str) -> None:
+        for account in self.accounts:
+            if account.primary:
+                account.choose_status(status)

@@ -1,0 +1,164 @@
+"""From "who are you and where is your server" to a signed-in ``AccountSession``.
+
+Shared by the welcome screen and the silent sign-in at start-up: both build the
+client the same way, so a remembered account behaves exactly like a fresh one.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from messenger.client import (
+    AuthenticationFailed,
+    CertificateChanged,
+    Client,
+    ClientError,
+    Credentials,
+    KnownServers,
+    UntrustedCertificate,
+)
+from messenger.localserver import LocalServer, LocalServerError
+from messenger.protocol.errors import ProtocolError
+from messenger.store import Store
+from messenger.store.paths import server_key
+from messenger.ui.session import describe_error
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Account:
+    """Where and who to sign in as; ``fingerprint`` is a certificate the user trusts."""
+
+    url: str
+    username: str
+    remember: bool = True
+    fingerprint: str | None = None
+
+
+class SignInError(Exception):
+    """A sentence for the welcome screen."""
+
+
+class CertificateQuestion(Exception):
+    """The server's certificate is not trusted yet: the user must decide (first use or changed)."""
+
+    def __init__(self, server: str, fingerprint: str, changed: bool) -> None:
+        super().__init__(server, fingerprint, changed)
+        self.server = server
+        self.fingerprint = fingerprint
+        self.changed = changed
+
+
+class EmbeddedServer:
+    """The app's own server ("run a server on this computer"), started on first need."""
+
+    def __init__(self, data_dir: Path, port: int, *, host: str = "0.0.0.0") -> None:
+        self._server = LocalServer(data_dir, host=host, port=port)
+
+    @property
+    def running(self) -> bool:
+        return self._server.running
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    @property
+    def fingerprint(self) -> str | None:
+        return self._server.fingerprint
+
+    @property
+    def lan_urls(self) -> list[str]:
+        return self._server.lan_urls
+
+    async def ensure_started(self) -> None:
+        if self._server.running:
+            return
+        try:
+            await self._server.start()
+        except LocalServerError as exc:
+            raise SignInError(f"The server on this computer could not start: {exc}") from exc
+
+    async def stop(self) -> None:
+        await self._server.stop()
+
+
+def device_name() -> str:
+    return f"Messenger on {socket.gethostname()}"[:64]
+
+
+def build_client(
+    data_dir: Path, account: Account, credentials: Credentials | None = None
+) -> Client:
+    try:
+        server = server_key(account.url)
+    except ValueError as exc:
+        raise SignInError(str(exc)) from None
+    if credentials is None:
+        credentials = Credentials(server, account.username, use_keyring=account.remember)
+    store = Store.open_profile(account.url, account.username, data_dir)
+    return Client(
+        account.url,
+        store,
+        username=account.username,
+        credentials=credentials,
+        known_servers=KnownServers(data_dir / "known_servers.json"),
+        accept_fingerprint=account.fingerprint,
+        device=device_name(),
+    )
+
+
+def forget_secrets(url: str, username: str) -> None:
+    """Remove what "remember me" stored, when the user signs in without it now."""
+    try:
+        Credentials(server_key(url), username).forget()
+    except ValueError:
+        pass
+
+
+def has_stored_secret(url: str, username: str) -> bool:
+    try:
+        credentials = Credentials(server_key(url), username)
+    except ValueError:
+        return False
+    return credentials.persistent and bool(credentials.token() or credentials.password())
+
+
+async def sign_in(data_dir: Path, account: Account, password: str, *, create: bool) -> Client:
+    """A connected, signed-in client; ``SignInError`` or ``CertificateQuestion`` otherwise."""
+    client = build_client(data_dir, account)
+    try:
+        if create:
+            await client.register(password)
+        else:
+            await client.login(password)
+    except UntrustedCertificate as exc:
+        await _discard(client)
+        raise CertificateQuestion(exc.server, exc.fingerprint, changed=False) from exc
+    except CertificateChanged as exc:
+        await _discard(client)
+        raise CertificateQuestion(exc.server, exc.actual, changed=True) from exc
+    except AuthenticationFailed as exc:
+        await _discard(client)
+        raise SignInError(exc.message) from exc
+    except (ClientError, ProtocolError, OSError) as exc:
+        await _discard(client)
+        raise SignInError(_sign_in_failure(exc, account.url)) from exc
+    if not account.remember:
+        forget_secrets(account.url, account.username)
+    return client
+
+
+def _sign_in_failure(exc: BaseException, url: str) -> str:
+    if isinstance(exc, ProtocolError):
+        return exc.message
+    return f"Could not reach {url}: {describe_error(exc)}"
+
+
+async def _discard(client: Client) -> None:
+    await client.close()
+    client.store.close()
