@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     loop.add_signal_handler(signal.SIGINT, shell.quit)
     loop.add_signal_handler(signal.SIGTERM, shell.quit)
     with loop:
-        return loop.run_until_complete(shell.run())
+        code: int = loop.run_until_complete(shell.run())
+    return code
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from messenger import __version__
 from messenger.account.autoaway import AutoAway
@@ -57,9 +57,9 @@ class AccountUi(QObject):
         self.services = services
         self.primary = primary
         self.window = MainWindow(session, title_suffix)
-        self.notifier = Notifier(services.tray, parent=self)
+        self.notifier = Notifier(services.tray, parent=self, desktop_entry="messenger")
         self.autoaway = AutoAway()
-        self._dialogs: list[QObject] = []
+        self._sign_out_task: asyncio.Future[None] | None = None
 
         window = self.window
         window.quit_requested.connect(self.quit_requested)
@@ -71,6 +71,9 @@ class AccountUi(QObject):
         session.signed_out.connect(self.signed_out)
         session.message_received.connect(self._on_message)
         self.notifier.activated.connect(self._open_from_notification)
+        window.contacts.conversation_requested.connect(
+            lambda conversation, _peer: self.notifier.withdraw(conversation)
+        )
         if primary:
             tray = services.tray
             session.own_presence_changed.connect(lambda status, _text: tray.set_status(status))
@@ -122,12 +125,7 @@ class AccountUi(QObject):
         )
         if decision is None:
             return
-        self.notifier.notify(
-            decision.title,
-            decision.body,
-            event.conversation,
-            sound=self.services.prefs().notification_sound,
-        )
+        self.notifier.show(decision)
         self.notifier.alert(window)
 
     def _open_from_notification(self, conversation: str) -> None:
@@ -137,10 +135,6 @@ class AccountUi(QObject):
             self.window.open_chat(conversation, peer)
 
     # --- dialogs -----------------------------------------------------------------------
-
-    def _keep(self, dialog: QObject) -> None:
-        self._dialogs.append(dialog)
-        dialog.destroyed.connect(lambda: self._dialogs.remove(dialog))
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.services.prefs(), self.window)
@@ -169,7 +163,7 @@ class AccountUi(QObject):
         )
 
     def _sign_out(self) -> None:
-        asyncio.ensure_future(self._do_sign_out())
+        self._sign_out_task = asyncio.ensure_future(self._do_sign_out())
 
     async def _do_sign_out(self) -> None:
         await self.session.sign_out()
@@ -179,8 +173,8 @@ class AccountUi(QObject):
 
     async def close(self) -> None:
         self._idle_timer.stop()
+        await self.notifier.close()
         self.window.hide_on_close = False
         self.window.close()
         self.window.deleteLater()
         await self.session.close()
-        QApplication.processEvents()

@@ -77,18 +77,14 @@ def avatar_pixmap(
     return pixmap
 
 
-def paint_avatar(
-    painter: QPainter, rect: QRectF, session: AccountSession, username: str
-) -> None:
+def paint_avatar(painter: QPainter, rect: QRectF, session: AccountSession, username: str) -> None:
     """Draw the avatar of ``username`` into ``rect`` (a square)."""
     dpr = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
     pixmap = avatar_pixmap(session, username, round(rect.width()), dpr)
     painter.drawPixmap(rect.topLeft(), pixmap)
 
 
-def _render(
-    name: str, username: str, picture: bytes | None, size: int, dpr: float
-) -> QPixmap:
+def _render(name: str, username: str, picture: bytes | None, size: int, dpr: float) -> QPixmap:
     pixmap = QPixmap(round(size * dpr), round(size * dpr))
     pixmap.setDevicePixelRatio(dpr)
     pixmap.fill(Qt.GlobalColor.transparent)

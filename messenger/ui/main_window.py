@@ -134,7 +134,11 @@ class MainWindow(QMainWindow):
         return bar
 
     def _build_menus(self) -> None:
-        def action(text: str, slot: object, shortcut: QKeySequence | str | None = None) -> QAction:
+        def action(
+            text: str,
+            slot: object,
+            shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        ) -> QAction:
             act = QAction(text, self)
             if shortcut is not None:
                 act.setShortcut(QKeySequence(shortcut))
@@ -150,7 +154,7 @@ class MainWindow(QMainWindow):
         app_menu.addAction(action("&Quit", self.quit_requested.emit, QKeySequence.StandardKey.Quit))
 
         account = self.menuBar().addMenu("&Account")
-        account.addAction(action("&Add contact…", self.contacts.add_contact, "Ctrl+N"))
+        account.addAction(action("&Add contact…", self.contacts.open_add_dialog, "Ctrl+N"))
         account.addAction(action("&Profile, password and devices…", self.account_requested.emit))
 
         help_menu = self.menuBar().addMenu("&Help")

@@ -109,8 +109,14 @@ class AccountSession(QObject):
         await self.client.close()
         if self._pump is not None:
             self._pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await self._pump
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                # Closing is not the place to fail: whatever stopped the pump, the
+                # session is going away and its store must still be closed.
+                log.debug("event pump ended with an error", exc_info=True)
         self.store.close()
 
     async def sign_out(self) -> None:
@@ -229,7 +235,7 @@ class AccountSession(QObject):
         return profile
 
     def cached_avatar(self, username: str) -> bytes | None:
-        """The avatar picture if already fetched; otherwise fetch it and emit ``profile_changed``."""
+        """The avatar if already fetched; otherwise fetch it, then emit ``profile_changed``."""
         if username in self._avatars:
             return self._avatars[username]
         self._avatars[username] = None  # one fetch at a time
@@ -283,8 +289,9 @@ class AccountSession(QObject):
             if e.conversation == conversation and e.kind == "send"
         ]
 
-    def retry(self, client_id: str) -> None:
+    def retry(self, conversation: str, client_id: str) -> None:
         self.client.retry_send(client_id)
+        self.conversation_changed.emit(conversation)
 
     def discard(self, conversation: str, client_id: str) -> None:
         self.client.store.outbox.discard(client_id)
@@ -336,22 +343,22 @@ class AccountSession(QObject):
         if self.client.state == ConnectionState.AUTHENTICATED:
             with contextlib.suppress(RuntimeError):
                 self.run(
-                    self.client.request(
-                        rq.Typing(id="", conversation=conversation, typing=typing)
-                    ),
+                    self.client.request(rq.Typing(id="", conversation=conversation, typing=typing)),
                     "send the typing notice",
                 )
 
+    def receipt_marks(self, conversation: str) -> tuple[int, int]:
+        """(delivered, read): the highest seq every other member has received and read."""
+        others = [
+            m for m in self.store.timeline.members(conversation) if m.username != self.username
+        ]
+        if not others:
+            return 0, 0
+        return min(m.delivered_seq for m in others), min(m.read_seq for m in others)
+
     def delivery_state(self, view: MessageView) -> str:
         """sent, delivered or read for one's own stored message, from the peers' markers."""
-        others = [
-            m for m in self.store.timeline.members(view.conversation) if m.username != self.username
-        ]
-        if others and all(m.read_seq >= view.seq for m in others):
-            return READ
-        if others and all(m.delivered_seq >= view.seq for m in others):
-            return DELIVERED
-        return SENT
+        return receipt_state(view.seq, *self.receipt_marks(view.conversation))
 
     async def fetch_history(self, conversation: str, before: int) -> list[MessageView]:
         """Older messages from the server, for when the local cache has none before ``before``."""
@@ -373,6 +380,15 @@ class AccountSession(QObject):
     async def revoke_sessions(self, session_ids: list[int] | None = None) -> list[int]:
         result = await self.client.request(rq.RevokeSessions(id="", session_ids=session_ids))
         return result.revoked
+
+
+def receipt_state(seq: int, delivered: int, read: int) -> str:
+    """The state of one's own stored message ``seq`` given the peers' receipt marks."""
+    if read >= seq:
+        return READ
+    if delivered >= seq:
+        return DELIVERED
+    return SENT
 
 
 def describe_error(exc: BaseException) -> str:

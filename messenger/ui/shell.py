@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import msgspec
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from messenger.account import preferences
 from messenger.account.preferences import Preferences
@@ -52,6 +54,7 @@ class Shell:
         self._demo_server: LocalServer | None = None
         self.welcome: WelcomeDialog | None = None
         self._done: asyncio.Future[int] | None = None
+        self._tasks: set[asyncio.Future[None]] = set()
         apply_theme(app, self.prefs.theme)
         self.tray = TrayController(app)
         self.tray.open_requested.connect(self._show_windows)
@@ -83,6 +86,11 @@ class Shell:
         code = await self._done
         await self._shutdown()
         return code
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def quit(self, code: int = 0) -> None:
         if self._done is not None and not self._done.done():
@@ -173,7 +181,7 @@ class Shell:
             self.quit()
 
     def _welcome_submitted(self, request: SignInRequest) -> None:
-        asyncio.ensure_future(self._sign_in(request))
+        self._spawn(self._sign_in(request))
 
     async def _sign_in(self, request: SignInRequest, fingerprint: str | None = None) -> None:
         dialog = self.welcome
@@ -187,9 +195,7 @@ class Shell:
             else:
                 url = request.url
             account = Account(url, request.username, request.remember, fingerprint)
-            client = await sign_in(
-                self.data_dir, account, request.password, create=request.create
-            )
+            client = await sign_in(self.data_dir, account, request.password, create=request.create)
         except CertificateQuestion as question:
             dialog.set_busy(False)
             if FingerprintDialog(question.server, question.fingerprint, question.changed).exec():
@@ -228,8 +234,20 @@ class Shell:
             credentials.set_token(demo.token)
             account = Account(server.url, demo.username, False, server.fingerprint)
             client = build_client(self.data_dir, account, credentials)
-            ui = self._open(AccountSession(client), title_suffix=" (demo)", primary=index == 0)
-            ui.window.move(60 + index * 520, 60 + index * 40)
+            session = AccountSession(client)
+            ui = self._open(session, title_suffix=" (demo)", primary=index == 0)
+            peer = accounts[1 - index].username
+            ui.window.open_chat(session.conversation_with(peer), peer)
+            self._place_side_by_side(ui.window, index)
+
+    def _place_side_by_side(self, window: QWidget, index: int) -> None:
+        screen = self.app.primaryScreen().availableGeometry()
+        gap = 16
+        width = min(900, (screen.width() - 3 * gap) // 2)
+        height = min(720, screen.height() - 2 * gap)
+        window.setGeometry(
+            screen.x() + gap + index * (width + gap), screen.y() + gap, width, height
+        )
 
     # --- accounts ----------------------------------------------------------------------
 
@@ -238,9 +256,7 @@ class Shell:
     ) -> AccountUi:
         ui = AccountUi(session, self.services, title_suffix=title_suffix, primary=primary)
         ui.quit_requested.connect(self.quit)
-        ui.signed_out.connect(
-            lambda reason, ui=ui: asyncio.ensure_future(self._signed_out(ui, reason))
-        )
+        ui.signed_out.connect(lambda reason, ui=ui: self._spawn(self._signed_out(ui, reason)))
         self.accounts.append(ui)
         session.start()
         if self.prefs.start_minimized and self.tray.available and not self.demo:

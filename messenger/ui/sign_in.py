@@ -6,6 +6,7 @@ client the same way, so a remembered account behaves exactly like a fresh one.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 from dataclasses import dataclass
@@ -114,10 +115,8 @@ def build_client(
 
 def forget_secrets(url: str, username: str) -> None:
     """Remove what "remember me" stored, when the user signs in without it now."""
-    try:
+    with contextlib.suppress(ValueError):
         Credentials(server_key(url), username).forget()
-    except ValueError:
-        pass
 
 
 def has_stored_secret(url: str, username: str) -> bool:

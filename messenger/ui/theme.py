@@ -35,20 +35,22 @@ def light_palette() -> QPalette:
 def dark_palette() -> QPalette:
     palette = QPalette()
     roles = {
-        Role.Window: "#202124",
+        # Fields and lists sit a shade lighter than the window: Fusion draws their frames
+        # in a darkened window colour, which must differ from the field's own.
+        Role.Window: "#232428",
         Role.WindowText: "#e8eaed",
-        Role.Base: "#17181a",
-        Role.AlternateBase: "#26282b",
+        Role.Base: "#2e3035",
+        Role.AlternateBase: "#34363c",
         Role.ToolTipBase: "#2d2f33",
         Role.ToolTipText: "#e8eaed",
         Role.PlaceholderText: "#8e9297",
         Role.Text: "#e8eaed",
-        Role.Button: "#2b2d31",
+        Role.Button: "#33353a",
         Role.ButtonText: "#e8eaed",
         Role.BrightText: "#ff6b6b",
-        Role.Light: "#3a3d42",
-        Role.Midlight: "#32353a",
-        Role.Mid: "#2a2c30",
+        Role.Light: "#44474d",
+        Role.Midlight: "#3a3c42",
+        Role.Mid: "#2c2e32",
         Role.Dark: "#121314",
         Role.Shadow: "#000000",
         Role.Highlight: "#3b82f6",
@@ -63,8 +65,8 @@ def dark_palette() -> QPalette:
         Role.WindowText: "#7b7f85",
         Role.Text: "#7b7f85",
         Role.ButtonText: "#7b7f85",
-        Role.Base: "#1c1d20",
-        Role.Button: "#26282b",
+        Role.Base: "#28292d",
+        Role.Button: "#2a2b30",
         Role.Highlight: "#3d4148",
         Role.HighlightedText: "#a0a4aa",
         Role.PlaceholderText: "#5f6368",
@@ -91,7 +93,8 @@ class _SystemFollower(QObject):
 
     def _on_scheme_changed(self, scheme: Qt.ColorScheme) -> None:
         if self.theme == "system":
-            self.app.setPalette(dark_palette() if scheme == Qt.ColorScheme.Dark else light_palette())
+            dark = scheme == Qt.ColorScheme.Dark
+            self.app.setPalette(dark_palette() if dark else light_palette())
 
 
 def apply_theme(app: QApplication, theme: str) -> None:
@@ -157,7 +160,7 @@ class InlineMessage(QLabel):
 
     @property
     def kind(self) -> str:
-        """"error", "success", "info" or "" when nothing is shown."""
+        """ "error", "success", "info" or "" when nothing is shown."""
         return self._kind
 
     def _show(self, kind: str, text: str) -> None:
@@ -180,3 +183,15 @@ class InlineMessage(QLabel):
         if e.type() == QEvent.Type.ApplicationPaletteChange:
             self._recolor()
         return super().event(e)
+
+
+def hint_label(text: str, parent: QWidget | None = None) -> QLabel:
+    """Secondary text under a control, dimmed by palette role so it follows theme changes.
+
+    A role rather than ``setEnabled(False)``: a disabled label would be announced as
+    unavailable by screen readers.
+    """
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setForegroundRole(Role.PlaceholderText)
+    return label

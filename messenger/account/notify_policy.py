@@ -1,0 +1,77 @@
+"""Whether a new message deserves a desktop notification, and what it says.
+
+A pure function of the message and the situation (own status, which chat is
+open, the desktop's do-not-disturb, the user's settings), so the rules are
+testable without a desktop and the same for every notification backend.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from messenger.account.preferences import Preferences
+from messenger.protocol.events import MessageEvent
+
+BUSY = "busy"
+PREVIEW_LIMIT = 200
+HIDDEN_PREVIEW = "New message"
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class NotificationContext:
+    """The situation a message arrives in."""
+
+    own_username: str
+    own_status: str
+    open_conversation: str | None  # the chat shown in the window, if any
+    window_active: bool  # the window is visible and has the focus
+    desktop_dnd: bool  # the desktop's own do-not-disturb
+
+
+@dataclass(frozen=True)
+class Notification:
+    conversation: str
+    title: str
+    body: str
+    sound: bool
+
+
+def decide_notification(
+    event: MessageEvent,
+    context: NotificationContext,
+    prefs: Preferences,
+    *,
+    sender_name: str,
+    chat_title: str | None = None,
+) -> Notification | None:
+    """The notification to raise for ``event``, or None when it would only disturb.
+
+    No notification for one's own messages (sent from another device), for the chat
+    the user is looking at, while busy (do not disturb), while the desktop itself is in
+    do-not-disturb, or when notifications are switched off. ``chat_title`` names a group
+    chat, so its notifications read "Alice in Team".
+    """
+    if event.sender == context.own_username or not prefs.notifications:
+        return None
+    if context.own_status == BUSY or context.desktop_dnd:
+        return None
+    if context.window_active and context.open_conversation == event.conversation:
+        return None
+    title = f"{sender_name} in {chat_title}" if chat_title else sender_name
+    body = preview(event.text) if prefs.notification_preview else HIDDEN_PREVIEW
+    return Notification(event.conversation, title, body or HIDDEN_PREVIEW, prefs.notification_sound)
+
+
+def preview(text: str, limit: int = PREVIEW_LIMIT) -> str:
+    """The message as one line of plain text (links stay text), cut at a word near ``limit``."""
+    flat = _WHITESPACE.sub(" ", text).strip()
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit * 3 // 4:  # a word boundary near the end; else cut mid-word (a long URL)
+        cut = cut[:space]
+    return cut.rstrip() + "…"

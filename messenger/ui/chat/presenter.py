@@ -1,0 +1,118 @@
+"""What one message row shows: names, delivery state, the quoted message, reactions, grouping.
+
+Receipts are read from the store once per refresh, not once per painted row; quotes are
+looked up once and kept until the quoted message changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from messenger.protocol.results import MessageView
+from messenger.ui.chat.dates import time_text
+from messenger.ui.chat.rows import MessageInfo, Quote, Reaction, Row
+from messenger.ui.session import FAILED, SENDING, AccountSession, receipt_state
+
+# Messages from one sender closer together than this are drawn as one group.
+GROUP_SECONDS = 300
+
+
+class RowPresenter:
+    def __init__(self, session: AccountSession, conversation: str) -> None:
+        self._session = session
+        self._conversation = conversation
+        self._quotes: dict[int, Quote] = {}
+        self._read_upto = 0
+        self._delivered_upto = 0
+
+    def clear(self) -> None:
+        """Forget every quote (names changed, or the window was reloaded)."""
+        self._quotes.clear()
+
+    def forget_quotes(self, seqs: set[int]) -> None:
+        for seq in seqs:
+            self._quotes.pop(seq, None)
+
+    def load_markers(self) -> tuple[int, int] | None:
+        """Read the peers' receipts; the seq range whose delivery state changed, if any."""
+        before = (self._read_upto, self._delivered_upto)
+        self._delivered_upto, self._read_upto = self._session.receipt_marks(self._conversation)
+        after = (self._read_upto, self._delivered_upto)
+        if before == after:
+            return None
+        return min(*before, *after), max(*before, *after)
+
+    def state_of(self, row: Row) -> str:
+        """Delivery state of one's own message ("" for others' messages and separators)."""
+        m = row.message
+        if m is None or m.sender != self._session.username:
+            return ""
+        if row.pending is not None:
+            return FAILED if row.pending.error_code else SENDING
+        return receipt_state(m.seq, self._delivered_upto, self._read_upto)
+
+    def info(
+        self, row: Row, above: Row | None, find: Callable[[int], MessageView | None]
+    ) -> MessageInfo:
+        """Everything drawn for a message row; ``find`` looks a seq up among loaded rows."""
+        m = row.message
+        assert m is not None
+        me = self._session.username
+        name_of = self._session.name_of
+        previous = above.message if above is not None else None
+        continues = (
+            previous is not None
+            and above is not None
+            and previous.sender == m.sender
+            and above.day == row.day
+            and m.ts - previous.ts < GROUP_SECONDS
+        )
+        reactions = tuple(
+            Reaction(emoji, len(users), me in users, ", ".join(map(name_of, users)))
+            for emoji, users in m.reactions.items()
+            if users
+        )
+        pending = row.pending
+        return MessageInfo(
+            key=row.key,
+            own=m.sender == me,
+            sender_name=name_of(m.sender),
+            text=m.text,
+            ts=m.ts,
+            state=self.state_of(row),
+            edited=m.edited,
+            deleted=m.deleted,
+            quote=None if m.reply_to is None else self.quote(m.reply_to, find),
+            reactions=reactions,
+            continues=continues,
+            error=(pending.error_message or "") if pending is not None else "",
+        )
+
+    def quote(self, seq: int, find: Callable[[int], MessageView | None]) -> Quote:
+        """The replied-to message as a reply quotes it."""
+        quote = self._quotes.get(seq)
+        if quote is None:
+            view = self._session.store.timeline.message(self._conversation, seq) or find(seq)
+            if view is None:
+                quote = Quote(seq, "", "Message not available")
+            else:
+                mine = view.sender == self._session.username
+                name = "You" if mine else self._session.name_of(view.sender)
+                first = view.text.strip().split("\n", 1)[0]
+                quote = Quote(seq, name, "Message deleted" if view.deleted else first)
+            self._quotes[seq] = quote
+        return quote
+
+
+def spoken(info: MessageInfo) -> str:
+    """A message as a screen reader says it."""
+    parts = [f"{'You' if info.own else info.sender_name}, {time_text(info.ts)}"]
+    if info.quote is not None:
+        parts.append(f"in reply to {info.quote.sender_name}")
+    parts.append("message deleted" if info.deleted else info.text)
+    if info.edited:
+        parts.append("edited")
+    if info.state:
+        parts.append(info.state)
+    parts.extend(f"{r.emoji} {r.users}" for r in info.reactions)
+    return ". ".join(parts)

@@ -1,0 +1,116 @@
+"""The rows of a chat: day separators and messages, and what the delegate needs to draw one.
+
+A row's ``key`` stays the same for the life of what it shows: a message keeps its key from the
+moment it is typed (an outbox entry) through its acknowledgement (a stored message), so the
+view can keep its place and the delegate its cached layout across that change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from messenger.protocol.results import MessageView
+from messenger.store.outbox import OutboxEntry
+
+
+def day_of(ts: float) -> dt.date:
+    """The local calendar day of a server timestamp."""
+    return dt.datetime.fromtimestamp(ts).date()
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    key: str
+    day: dt.date
+    # Day separators have neither; a message row always has ``message``, and ``pending`` too
+    # while it waits in the outbox (``message.seq`` is then 0).
+    message: MessageView | None = None
+    pending: OutboxEntry | None = None
+    # Fetched from the server's history, not held in the local store.
+    from_server: bool = False
+
+    @property
+    def is_day(self) -> bool:
+        return self.message is None
+
+    @property
+    def seq(self) -> int:
+        return 0 if self.message is None else self.message.seq
+
+
+def message_key(sender: str, client_id: str) -> str:
+    return f"m:{sender}:{client_id}"
+
+
+def message_row(view: MessageView, *, from_server: bool = False) -> Row:
+    return Row(
+        key=message_key(view.sender, view.client_id),
+        day=day_of(view.ts),
+        message=view,
+        from_server=from_server,
+    )
+
+
+def pending_row(entry: OutboxEntry, sender: str) -> Row:
+    """An outbox entry shown as the message it will become."""
+    reply_to = entry.payload.get("reply_to")
+    view = MessageView(
+        conversation=entry.conversation,
+        seq=0,
+        ts=entry.created_at,
+        sender=sender,
+        client_id=entry.client_id,
+        text=str(entry.payload.get("text", "")),
+        reply_to=reply_to if isinstance(reply_to, int) else None,
+    )
+    return Row(
+        key=message_key(sender, entry.client_id), day=day_of(view.ts), message=view, pending=entry
+    )
+
+
+def day_row(day: dt.date) -> Row:
+    return Row(key=f"d:{day.isoformat()}", day=day)
+
+
+def with_days(rows: Iterable[Row], previous: dt.date | None) -> Iterator[Row]:
+    """``rows`` with a day separator before the first message of each new day."""
+    for row in rows:
+        if row.day != previous:
+            yield day_row(row.day)
+            previous = row.day
+        yield row
+
+
+class Quote(NamedTuple):
+    """The message a reply answers, as the reply shows it."""
+
+    seq: int
+    sender_name: str
+    text: str  # its first line, or a note that it was deleted or is not available
+
+
+class Reaction(NamedTuple):
+    emoji: str
+    users: int
+    mine: bool
+    names: str  # who reacted, for the tooltip
+
+
+class MessageInfo(NamedTuple):
+    """Everything the delegate draws for one message; equal infos draw identically."""
+
+    key: str
+    own: bool
+    sender_name: str
+    text: str
+    ts: float
+    state: str  # "" for others' messages; sending, failed, sent, delivered or read
+    edited: bool
+    deleted: bool
+    quote: Quote | None
+    reactions: tuple[Reaction, ...]
+    continues: bool  # same sender as the message above, shortly before: no name, less space
+    error: str  # why the server refused it (failed outbox entries)

@@ -1,0 +1,95 @@
+"""Notification policy: which messages raise a desktop notification, and what it says."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from messenger.account.notify_policy import (
+    HIDDEN_PREVIEW,
+    Notification,
+    NotificationContext,
+    decide_notification,
+    preview,
+)
+from messenger.account.preferences import Preferences
+from messenger.protocol.events import MessageEvent
+
+ME = "bob"
+CHAT = "dm:alice:bob"
+
+
+def message(text: str = "hello bob", sender: str = "alice") -> MessageEvent:
+    return MessageEvent(conversation=CHAT, seq=1, ts=0.0, sender=sender, client_id="c1", text=text)
+
+
+def decide(
+    event: MessageEvent,
+    prefs: Preferences | None = None,
+    chat_title: str | None = None,
+    **situation: Any,
+) -> Notification | None:
+    base: dict[str, Any] = {
+        "own_username": ME,
+        "own_status": "available",
+        "open_conversation": None,
+        "window_active": False,
+        "desktop_dnd": False,
+    }
+    context = NotificationContext(**{**base, **situation})
+    return decide_notification(
+        event, context, prefs or Preferences(), sender_name="Alice", chat_title=chat_title
+    )
+
+
+def test_background_message_notifies_with_sender_and_text() -> None:
+    """A message for a chat that is not in view raises a notification: sender, text, sound."""
+    assert decide(message()) == Notification(CHAT, "Alice", "hello bob", True)
+
+
+def test_no_notification_for_own_messages() -> None:
+    """One's own message (sent from another device) raises nothing."""
+    assert decide(message(sender=ME)) is None
+
+
+def test_open_chat_in_the_active_window_is_quiet() -> None:
+    """The chat being looked at raises nothing; the same chat in a background window does."""
+    assert decide(message(), open_conversation=CHAT, window_active=True) is None
+    assert decide(message(), open_conversation=CHAT, window_active=False)
+    assert decide(message(), open_conversation="dm:bob:carol", window_active=True)
+
+
+def test_busy_and_desktop_dnd_suppress() -> None:
+    """Busy (do not disturb) and the desktop's own do-not-disturb both suppress notifications."""
+    assert decide(message(), own_status="busy") is None
+    assert decide(message(), desktop_dnd=True) is None
+    assert decide(message(), own_status="away")
+
+
+def test_settings_switch_notifications_preview_and_sound() -> None:
+    """Notifications off raises nothing; preview off hides the text; sound off is silent."""
+    assert decide(message(), Preferences(notifications=False)) is None
+    hidden = decide(message(), Preferences(notification_preview=False))
+    assert hidden is not None and hidden.body == HIDDEN_PREVIEW and hidden.title == "Alice"
+    quiet = decide(message(), Preferences(notification_sound=False))
+    assert quiet is not None and not quiet.sound
+
+
+def test_group_chat_title_names_the_chat() -> None:
+    """A group chat's notification says who wrote in which chat."""
+    note = decide(message(), chat_title="Team")
+    assert note is not None and note.title == "Alice in Team"
+
+
+def test_preview_is_one_line_and_truncated() -> None:
+    """The preview flattens lines, keeps links as text, and cuts long text near 200 chars."""
+    assert preview("see\n  https://example.org/a?b=1 \tnow") == "see https://example.org/a?b=1 now"
+    long = preview("word " * 100)
+    assert len(long) <= 200 and long.endswith("word…")
+    url = preview("x" * 500)
+    assert len(url) == 200 and url.endswith("…")
+
+
+def test_empty_text_still_says_something() -> None:
+    """A message with no text shows a generic body rather than an empty bubble."""
+    note = decide(message(text="   "))
+    assert note is not None and note.body == HIDDEN_PREVIEW
