@@ -34,6 +34,7 @@ def decide(
         "open_conversation": None,
         "window_active": False,
         "desktop_dnd": False,
+        "now": 10.0,
     }
     context = NotificationContext(**{**base, **situation})
     return decide_notification(
@@ -93,3 +94,9 @@ def test_empty_text_still_says_something() -> None:
     """A message with no text shows a generic body rather than an empty bubble."""
     note = decide(message(text="   "))
     assert note is not None and note.body == HIDDEN_PREVIEW
+
+
+def test_history_caught_up_after_a_long_absence_is_not_announced() -> None:
+    """A message sent long before it reached us (synced history) raises nothing."""
+    assert decide(message(), now=3600.0) is None
+    assert decide(message(), now=120.0) is not None

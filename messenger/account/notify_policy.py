@@ -16,6 +16,9 @@ from messenger.protocol.events import MessageEvent
 BUSY = "busy"
 PREVIEW_LIMIT = 200
 HIDDEN_PREVIEW = "New message"
+# Messages older than this when they reach us (history caught up after a night
+# offline, a first sync of a long conversation) are shown as unread, not announced.
+STALE_SECONDS = 300.0
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -29,6 +32,7 @@ class NotificationContext:
     open_conversation: str | None  # the chat shown in the window, if any
     window_active: bool  # the window is visible and has the focus
     desktop_dnd: bool  # the desktop's own do-not-disturb
+    now: float  # when the message reached us, on the server's clock scale (Unix time)
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ def decide_notification(
     chat, so its notifications read "Alice in Team".
     """
     if event.sender == context.own_username or not prefs.notifications:
+        return None
+    if context.now - event.ts > STALE_SECONDS:
         return None
     if context.own_status == BUSY or context.desktop_dnd:
         return None

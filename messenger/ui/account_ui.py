@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +78,9 @@ class AccountUi(QObject):
         if primary:
             tray = services.tray
             session.own_presence_changed.connect(lambda status, _text: tray.set_status(status))
+            session.connection_changed.connect(
+                lambda state, _error: tray.set_connected(state == "authenticated")
+            )
             window.contacts.unread_total_changed.connect(tray.set_unread)
             tray.set_status(session.status)
             tray.set_unread(window.contacts.unread_total())
@@ -119,6 +123,7 @@ class AccountUi(QObject):
             open_conversation=window.chat.current_conversation,
             window_active=window.isActiveWindow() and window.isVisible(),
             desktop_dnd=self.notifier.desktop_dnd(),
+            now=time.time(),
         )
         decision = decide_notification(
             event, context, self.services.prefs(), sender_name=self.session.name_of(event.sender)

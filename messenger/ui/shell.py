@@ -124,6 +124,7 @@ class Shell:
                 self._tell(f"Could not save the settings: {exc}")
         if theme_changed:
             apply_theme(self.app, prefs.theme)
+            self.tray.refresh_theme()
         for account in self.accounts:
             account.prefs_changed()
 
@@ -263,8 +264,8 @@ class Shell:
             ui.window.hide()
         else:
             ui.window.show()
-        if not self.tray.available and self.tray.unavailable_reason:
-            ui.window.show_problem(self.tray.unavailable_reason)
+        if len(self.accounts) == 1 and not self.tray.available and self.tray.unavailable_reason:
+            ui.window.show_problem(self.tray.unavailable_reason)  # said once, in the first window
         return ui
 
     async def _signed_out(self, ui: AccountUi, reason: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 import wave
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -285,6 +286,7 @@ def context(session: AccountSession) -> NotificationContext:
         open_conversation=None,
         window_active=False,
         desktop_dnd=False,
+        now=time.time(),
     )
 
 
