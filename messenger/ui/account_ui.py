@@ -23,7 +23,6 @@ from messenger.ui.main_window import MainWindow
 from messenger.ui.notifier import Notifier
 from messenger.ui.search_dialog import SearchDialog
 from messenger.ui.session import AccountSession
-from messenger.ui.settings_dialog import SettingsDialog
 from messenger.ui.tray import TrayController
 
 # How often idle time is checked for auto-away: well below the shortest threshold (1 min).
@@ -142,6 +141,9 @@ class AccountUi(QObject):
     # --- dialogs -----------------------------------------------------------------------
 
     def open_settings(self) -> None:
+        # Imported on first use: its devices page loads Qt Multimedia, which start-up skips.
+        from messenger.ui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.services.prefs(), self.window)
         dialog.applied.connect(self.services.save_prefs)
         dialog.open()

@@ -7,10 +7,11 @@ quits, after closing every session and stopping the embedded server.
 from __future__ import annotations
 
 import asyncio
+import linecache
 import logging
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
@@ -19,7 +20,6 @@ from messenger.account import preferences
 from messenger.account.preferences import Preferences
 from messenger.client import Credentials, KnownServers
 from messenger.client.credentials import keyring_problem
-from messenger.localserver import DemoError, LocalServer, LocalServerError, prepare_demo
 from messenger.store.paths import server_key
 from messenger.ui.account_ui import AccountUi, Services
 from messenger.ui.fingerprint_dialog import FingerprintDialog
@@ -38,7 +38,14 @@ from messenger.ui.theme import apply_theme
 from messenger.ui.tray import TrayController
 from messenger.ui.welcome import SignInRequest, WelcomeDialog
 
+if TYPE_CHECKING:
+    from messenger.localserver import LocalServer
+
 log = logging.getLogger(__name__)
+
+
+class StartFailed(Exception):
+    """The app could not start (the demo's server, say): a sentence for the user."""
 
 
 class Shell:
@@ -51,7 +58,7 @@ class Shell:
         self._problems = [problem] if problem else []
         self.accounts: list[AccountUi] = []
         self.embedded = EmbeddedServer(data_dir, self.prefs.embedded_port)
-        self._demo_server: LocalServer | None = None
+        self._demo_server: LocalServer | None = None  # --demo's private server
         self.welcome: WelcomeDialog | None = None
         self._done: asyncio.Future[int] | None = None
         self._tasks: set[asyncio.Future[None]] = set()
@@ -78,9 +85,12 @@ class Shell:
                 await self._start_demo()
             else:
                 await self._start()
-        except (DemoError, LocalServerError, SignInError) as exc:
+        except (StartFailed, SignInError) as exc:
             QMessageBox.critical(None, "Messenger", str(exc))
             return 1
+        # PySide6's import hook keeps the source of every module imported after it in
+        # linecache (~10 MB); nothing here needs it once start-up is over.
+        linecache.clearcache()
         for problem in self._problems:
             self._tell(problem)
         code = await self._done
@@ -225,10 +235,15 @@ class Shell:
     # --- demo --------------------------------------------------------------------------
 
     async def _start_demo(self) -> None:
+        from messenger.localserver import DemoError, LocalServer, LocalServerError, prepare_demo
+
         server = LocalServer(self.data_dir, host="127.0.0.1", port=0)
         self._demo_server = server
-        await server.start()
-        accounts = await prepare_demo(server.url, server.fingerprint)
+        try:
+            await server.start()
+            accounts = await prepare_demo(server.url, server.fingerprint)
+        except (LocalServerError, DemoError) as exc:
+            raise StartFailed(f"The demo could not start: {exc}") from exc
         for index, demo in enumerate(accounts):
             # The demo's secrets live in memory only: its server is gone after the demo.
             credentials = Credentials(server_key(server.url), demo.username, use_keyring=False)

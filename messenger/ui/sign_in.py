@@ -11,6 +11,7 @@ import logging
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from messenger.client import (
     AuthenticationFailed,
@@ -21,11 +22,13 @@ from messenger.client import (
     KnownServers,
     UntrustedCertificate,
 )
-from messenger.localserver import LocalServer, LocalServerError
 from messenger.protocol.errors import ProtocolError
 from messenger.store import Store
 from messenger.store.paths import server_key
 from messenger.ui.session import describe_error
+
+if TYPE_CHECKING:
+    from messenger.localserver import LocalServer
 
 log = logging.getLogger(__name__)
 
@@ -55,28 +58,44 @@ class CertificateQuestion(Exception):
 
 
 class EmbeddedServer:
-    """The app's own server ("run a server on this computer"), started on first need."""
+    """The app's own server ("run a server on this computer"), started on first need.
+
+    ``messenger.localserver`` (and the cryptography it needs for the certificate)
+    is imported only then, so signing in to a remote server never pays for it.
+    """
 
     def __init__(self, data_dir: Path, port: int, *, host: str = "0.0.0.0") -> None:
-        self._server = LocalServer(data_dir, host=host, port=port)
+        self._data_dir = data_dir
+        self._port = port
+        self._host = host
+        self._server: LocalServer | None = None
 
     @property
     def running(self) -> bool:
-        return self._server.running
+        return self._server is not None and self._server.running
+
+    def _started(self) -> LocalServer:
+        if self._server is None:
+            raise RuntimeError("the embedded server has not been started")
+        return self._server
 
     @property
     def url(self) -> str:
-        return self._server.url
+        return self._started().url
 
     @property
     def fingerprint(self) -> str | None:
-        return self._server.fingerprint
+        return self._started().fingerprint
 
     @property
     def lan_urls(self) -> list[str]:
-        return self._server.lan_urls
+        return self._started().lan_urls
 
     async def ensure_started(self) -> None:
+        from messenger.localserver import LocalServer, LocalServerError
+
+        if self._server is None:
+            self._server = LocalServer(self._data_dir, host=self._host, port=self._port)
         if self._server.running:
             return
         try:
@@ -85,7 +104,8 @@ class EmbeddedServer:
             raise SignInError(f"The server on this computer could not start: {exc}") from exc
 
     async def stop(self) -> None:
-        await self._server.stop()
+        if self._server is not None:
+            await self._server.stop()
 
 
 def device_name() -> str:

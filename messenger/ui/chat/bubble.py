@@ -8,6 +8,7 @@ progress does not lay every message out at every pixel.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -54,8 +55,9 @@ class Metrics:
         self.fm_small = QFontMetrics(self.small)
         self.fm_small_bold = QFontMetrics(self.small_bold)
 
+    @functools.lru_cache(maxsize=64)  # noqa: B019  (a few Metrics live as long as the app)
     def max_bubble(self, row_width: int) -> int:
-        """The widest a bubble may be in a row this wide."""
+        """The widest a bubble may be in a row this wide (asked for every row laid out)."""
         widest = self.fm.averageCharWidth() * 62 + 2 * PAD_X
         room = int((row_width - 2 * MARGIN) * 0.8)
         width = max(8 * self.fm.averageCharWidth(), min(widest, room))

@@ -37,7 +37,9 @@ from messenger.ui.chat.model import ChatModel
 from messenger.ui.chat.rows import MessageInfo
 
 ModelIndex = QModelIndex | QPersistentModelIndex
-KEPT_LAYOUTS = 600  # a few screens' worth, in both directions
+# A couple of screens' worth: each kept layout is a QTextDocument of ~35 KB, and
+# bench/client_history.py showed 600 of them were most of the memory a long scroll costs.
+KEPT_LAYOUTS = 150
 KEPT_HEIGHTS = 5000  # beyond this, heights of rows that left the model's window are dropped
 
 
