@@ -23,6 +23,7 @@ from messenger.client.credentials import keyring_problem
 from messenger.store.paths import server_key
 from messenger.ui.account_ui import AccountUi, Services
 from messenger.ui.fingerprint_dialog import FingerprintDialog
+from messenger.ui.fonts import use_color_emoji
 from messenger.ui.idle import IdleMonitor
 from messenger.ui.session import AccountSession
 from messenger.ui.sign_in import (
@@ -63,6 +64,7 @@ class Shell:
         self._done: asyncio.Future[int] | None = None
         self._tasks: set[asyncio.Future[None]] = set()
         apply_theme(app, self.prefs.theme)
+        use_color_emoji()
         self.tray = TrayController(app)
         self.tray.open_requested.connect(self._show_windows)
         self.tray.quit_requested.connect(self.quit)
@@ -209,7 +211,10 @@ class Shell:
             client = await sign_in(self.data_dir, account, request.password, create=request.create)
         except CertificateQuestion as question:
             dialog.set_busy(False)
-            if FingerprintDialog(question.server, question.fingerprint, question.changed).exec():
+            trusted = await FingerprintDialog.ask(
+                question.server, question.fingerprint, question.changed, dialog
+            )
+            if trusted:
                 if question.changed:
                     KnownServers(self.data_dir / "known_servers.json").forget(question.server)
                 await self._sign_in(request, question.fingerprint)

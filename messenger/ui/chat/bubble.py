@@ -121,7 +121,9 @@ def lay_out(info: MessageInfo, metrics: Metrics, link_color: str, max_width: int
     y = PAD_Y
     content = 0
     if not info.own and not info.continues:
-        width = min(metrics.fm_bold.horizontalAdvance(info.sender_name), inner_max)
+        # A little slack: integer metrics round down, and a name that fits exactly
+        # would be elided to "b…" when painted on a screen whose advances round up.
+        width = min(metrics.fm_bold.horizontalAdvance(info.sender_name) + 4, inner_max)
         layout.name = QRect(PAD_X, top + y, width, metrics.fm_bold.height())
         y += metrics.fm_bold.height() + 2
         content = width

@@ -1,0 +1,142 @@
+"""Screenshots of the demo for the README: main window, a chat, settings and the tray menu.
+
+Runs ``messenger --demo``'s shell in this process on a virtual X screen (Xvfb),
+lets the two demo accounts talk, and saves PNGs into ``docs/screenshots``:
+
+    python scripts/screenshots.py [--out DIR] [--theme light|dark]
+
+Needs Debian's ``xvfb`` (``apt-get install xvfb``) unless a display is already set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREEN = "1280x800x24"
+
+
+@contextlib.contextmanager
+def virtual_display() -> Iterator[None]:
+    """Start Xvfb on a free display number unless one is already set."""
+    if os.environ.get("DISPLAY"):
+        yield
+        return
+    if shutil.which("Xvfb") is None:
+        sys.exit("screenshots: Xvfb is not installed (apt-get install xvfb)")
+    read, write = os.pipe()
+    # -displayfd: Xvfb picks a free display and writes its number once it accepts clients.
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", SCREEN, "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        proc.kill()
+        sys.exit("screenshots: Xvfb did not start")
+    os.environ["DISPLAY"] = f":{number}"
+    try:
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+async def settle(seconds: float = 0.6) -> None:
+    await asyncio.sleep(seconds)
+
+
+async def shoot(out: Path, theme: str) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from messenger.account.preferences import Preferences
+    from messenger.ui.settings_dialog import SettingsDialog
+    from messenger.ui.shell import Shell
+    from messenger.ui.theme import apply_theme
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    shell = Shell(app, Path(tempfile.mkdtemp(prefix="messenger-shots-")), demo=True)
+    running = asyncio.ensure_future(shell.run())
+    while len(shell.accounts) < 2 or any(
+        a.session.state.value != "authenticated" for a in shell.accounts
+    ):
+        await asyncio.sleep(0.1)
+    apply_theme(app, theme)
+    alice, bob = shell.accounts
+    alice.session.set_presence("available", "Working from the café")
+    bob.session.set_presence("busy", "In a meeting until 3")
+    conversation = alice.session.conversation_with(bob.session.username)
+    for sender, text in [
+        (bob, "Hi Alice! Did you see the plan for Saturday? 🚲"),
+        (alice, "Yes :) Leaving at 9 from the station, see https://example.org/route"),
+        (bob, "Perfect. I'll bring coffee ☕"),
+        (alice, "Great, see you there!"),
+    ]:
+        sender.session.send_text(conversation, text)
+        await settle(0.3)
+    await settle(1.0)
+    for account in shell.accounts:
+        account.window.resize(900, 620)
+        account.window.activateWindow()
+        await settle()
+
+    out.mkdir(parents=True, exist_ok=True)
+    alice.window.chat.set_window_active(True)
+    await settle()
+    alice.window.grab().save(str(out / "main-window.png"))
+    bob.window.grab().save(str(out / "chat.png"))
+
+    settings = SettingsDialog(Preferences(), alice.window)
+    settings.show()
+    await settle()
+    settings.grab().save(str(out / "settings.png"))
+    settings.close()
+
+    menu = shell.tray.menu
+    menu.popup(alice.window.geometry().center())
+    await settle()
+    menu.grab().save(str(out / "tray-menu.png"))
+    menu.close()
+    shell.tray.icon_image(64).save(str(out / "tray-icon.png"))
+
+    shell.quit()
+    await running
+    for png in sorted(out.glob("*.png")):
+        print(png.relative_to(ROOT) if png.is_relative_to(ROOT) else png)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--theme", choices=["light", "dark"], default="light")
+    args = parser.parse_args()
+    with virtual_display():
+        os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+        import qasync
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("Messenger")
+        app.setQuitOnLastWindowClosed(False)
+        loop = qasync.QEventLoop(app)
+        asyncio.set_event_loop(loop)
+        with loop:
+            loop.run_until_complete(shoot(args.out, args.theme))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
