@@ -70,7 +70,7 @@ async def shoot(out: Path, theme: str) -> None:
     assert isinstance(app, QApplication)
     shell = Shell(app, Path(tempfile.mkdtemp(prefix="messenger-shots-")), demo=True)
     running = asyncio.ensure_future(shell.run())
-    while len(shell.accounts) < 2 or any(
+    while len(shell.accounts) < 2 or any(  # noqa: ASYNC110  (no event says "both signed in")
         a.session.state.value != "authenticated" for a in shell.accounts
     ):
         await asyncio.sleep(0.1)
@@ -93,7 +93,6 @@ async def shoot(out: Path, theme: str) -> None:
         account.window.activateWindow()
         await settle()
 
-    out.mkdir(parents=True, exist_ok=True)
     alice.window.chat.set_window_active(True)
     await settle()
     alice.window.grab().save(str(out / "main-window.png"))
@@ -114,8 +113,6 @@ async def shoot(out: Path, theme: str) -> None:
 
     shell.quit()
     await running
-    for png in sorted(out.glob("*.png")):
-        print(png.relative_to(ROOT) if png.is_relative_to(ROOT) else png)
 
 
 def main() -> int:
@@ -123,6 +120,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--theme", choices=["light", "dark"], default="light")
     args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
     with virtual_display():
         os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
         import qasync
@@ -135,6 +133,8 @@ def main() -> int:
         asyncio.set_event_loop(loop)
         with loop:
             loop.run_until_complete(shoot(args.out, args.theme))
+    for png in sorted(args.out.glob("*.png")):
+        print(png)
     return 0
 
 
