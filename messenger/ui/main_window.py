@@ -147,9 +147,7 @@ class MainWindow(QMainWindow):
 
         app_menu = self.menuBar().addMenu("&Messenger")
         app_menu.addAction(action("&Search messages…", self.search_requested.emit, "Ctrl+K"))
-        app_menu.addAction(
-            action("S&ettings…", self.settings_requested.emit, "Ctrl+,")
-        )
+        app_menu.addAction(action("S&ettings…", self.settings_requested.emit, "Ctrl+,"))
         app_menu.addSeparator()
         app_menu.addAction(action("&Quit", self.quit_requested.emit, QKeySequence.StandardKey.Quit))
 
