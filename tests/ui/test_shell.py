@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
+from typing import Any
 
+import msgspec
 from PySide6.QtWidgets import QApplication
 
 from messenger.client import ConnectionState
 from messenger.localserver.demo import GREETING
 from messenger.ui.shell import Shell
-from tests.clientkit import eventually
+from tests.clientkit import PASSWORD, eventually
+from tests.serverproc import ServerProcess
 
 
 async def test_demo_opens_two_signed_in_contacts_with_a_chat(
@@ -40,3 +44,54 @@ async def test_demo_opens_two_signed_in_contacts_with_a_chat(
     assert await asyncio.wait_for(running, 20) == 0
     assert all(s.state == ConnectionState.CLOSED for s in sessions)
     assert not server.running
+
+
+async def test_first_run_creates_an_account_from_the_welcome_screen(
+    qtbot: Any, qapp: QApplication, tmp_path: Path, shared_server: ServerProcess
+) -> None:
+    """A newcomer fills in the welcome screen and lands in the main window, remembered next time."""
+    username = f"newcomer{os.getpid() % 10000}"
+    shell = Shell(qapp, tmp_path)
+    running = asyncio.ensure_future(shell.run())
+    await eventually(lambda: shell.welcome is not None and shell.welcome.isVisible())
+    welcome = shell.welcome
+    assert welcome is not None
+    welcome.remote.click()
+    qtbot.keyClicks(welcome.url, shared_server.url)
+    welcome.set_create(True)
+    qtbot.keyClicks(welcome.username, username)
+    qtbot.keyClicks(welcome.password.edit, PASSWORD)
+    qtbot.keyClicks(welcome.repeat.edit, PASSWORD)
+    welcome.submit.click()
+
+    await eventually(lambda: len(shell.accounts) == 1, within=15)
+    window = shell.accounts[0].window
+    assert window.isVisible() and username in window.windowTitle()
+    await eventually(lambda: window.connection.text == "Online")
+    saved = msgspec.json.decode((tmp_path / "settings.json").read_bytes())
+    assert saved["last_username"] == username and saved["server_url"] == shared_server.url
+
+    shell.quit()
+    assert await asyncio.wait_for(running, 20) == 0
+
+
+async def test_a_refused_sign_in_stays_on_the_welcome_screen_with_the_reason(
+    qtbot: Any, qapp: QApplication, tmp_path: Path, shared_server: ServerProcess
+) -> None:
+    """A wrong password is said in the welcome screen; no window opens."""
+    shell = Shell(qapp, tmp_path)
+    running = asyncio.ensure_future(shell.run())
+    await eventually(lambda: shell.welcome is not None and shell.welcome.isVisible())
+    welcome = shell.welcome
+    assert welcome is not None
+    welcome.remote.click()
+    qtbot.keyClicks(welcome.url, shared_server.url)
+    welcome.set_create(False)
+    qtbot.keyClicks(welcome.username, "nobody-here")
+    qtbot.keyClicks(welcome.password.edit, "wrong password")
+    welcome.submit.click()
+
+    await eventually(lambda: "password" in welcome.error.text().lower(), within=15)
+    assert shell.accounts == [] and welcome.isVisible()
+    shell.quit()
+    assert await asyncio.wait_for(running, 20) == 0
