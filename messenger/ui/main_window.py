@@ -151,7 +151,7 @@ class MainWindow(QMainWindow):
         app_menu.addSeparator()
         app_menu.addAction(action("&Quit", self.quit_requested.emit, QKeySequence.StandardKey.Quit))
 
-        account = self.menuBar().addMenu("&Account")
+        account = self.account_menu = self.menuBar().addMenu("&Account")
         account.addAction(action("&Add contact…", self.contacts.open_add_dialog, "Ctrl+N"))
         account.addAction(action("&Profile, password and devices…", self.account_requested.emit))
 

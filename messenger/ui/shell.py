@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from messenger.account import preferences
@@ -279,6 +280,9 @@ class Shell:
         ui.quit_requested.connect(self.quit)
         ui.signed_out.connect(lambda reason, ui=ui: self._spawn(self._signed_out(ui, reason)))
         self.accounts.append(ui)
+        if self.embedded.running:
+            share = ui.window.account_menu.addAction("&Invite others to this server…")
+            share.triggered.connect(lambda: self._show_invitation(ui.window))
         session.start()
         if self.prefs.start_minimized and self.tray.available and not self.demo:
             ui.window.hide()
@@ -287,6 +291,31 @@ class Shell:
         if len(self.accounts) == 1 and not self.tray.available and self.tray.unavailable_reason:
             ui.window.show_problem(self.tray.unavailable_reason)  # said once, in the first window
         return ui
+
+    def invitation_text(self) -> str:
+        """How people on the network reach the server this computer runs, and check it is it."""
+        urls = self.embedded.lan_urls or [self.embedded.url]
+        lines = [
+            "People on your network can sign up on this computer's server.",
+            "In their Messenger, they choose “Connect to a server” and enter:",
+            "",
+            *(f"    {url}" for url in urls),
+        ]
+        if self.embedded.fingerprint:
+            lines += [
+                "",
+                "Their app will show the server's certificate fingerprint the first time.",
+                "It must read exactly:",
+                "",
+                f"    {self.embedded.fingerprint}",
+            ]
+        return "\n".join(lines)
+
+    def _show_invitation(self, parent: QWidget) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "Invite others", "", parent=parent)
+        box.setText(self.invitation_text())
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.open()
 
     async def _signed_out(self, ui: AccountUi, reason: str) -> None:
         if ui in self.accounts:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from messenger.client import ConnectionState
 from messenger.localserver.demo import GREETING
 from messenger.ui.shell import Shell
+from messenger.ui.sign_in import EmbeddedServer
 from tests.clientkit import PASSWORD, eventually
 from tests.serverproc import ServerProcess
 
@@ -95,3 +96,34 @@ async def test_a_refused_sign_in_stays_on_the_welcome_screen_with_the_reason(
     assert shell.accounts == [] and welcome.isVisible()
     shell.quit()
     assert await asyncio.wait_for(running, 20) == 0
+
+
+async def test_the_embedded_server_is_the_default_and_can_be_shared(
+    qtbot: Any, qapp: QApplication, tmp_path: Path
+) -> None:
+    """With nothing configured, signing up runs a TLS server here; the invitation names its pin."""
+    shell = Shell(qapp, tmp_path)
+    # The app binds every interface for the LAN; tests listen on loopback only.
+    shell.embedded = EmbeddedServer(tmp_path, 0, host="127.0.0.1")
+    running = asyncio.ensure_future(shell.run())
+    await eventually(lambda: shell.welcome is not None and shell.welcome.isVisible())
+    welcome = shell.welcome
+    assert welcome is not None and welcome.embedded.isChecked()
+    welcome.set_create(True)
+    qtbot.keyClicks(welcome.username, "alice")
+    qtbot.keyClicks(welcome.password.edit, PASSWORD)
+    qtbot.keyClicks(welcome.repeat.edit, PASSWORD)
+    welcome.submit.click()
+
+    await eventually(lambda: len(shell.accounts) == 1, within=30)
+    session = shell.accounts[0].session
+    assert session.client.url.startswith("wss://127.0.0.1:")
+    await eventually(lambda: session.state == ConnectionState.AUTHENTICATED)
+    fingerprint = shell.embedded.fingerprint
+    assert fingerprint is not None and fingerprint in shell.invitation_text()
+    menu = shell.accounts[0].window.account_menu
+    assert any("Invite" in action.text() for action in menu.actions())
+
+    shell.quit()
+    assert await asyncio.wait_for(running, 20) == 0
+    assert not shell.embedded.running
