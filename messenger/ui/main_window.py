@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QPainter, QPixmap
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -22,16 +22,6 @@ from messenger.ui.chat.panel import ChatPanel
 from messenger.ui.connection_badge import ConnectionBadge
 from messenger.ui.contacts.panel import ContactsPanel
 from messenger.ui.session import AccountSession
-
-
-def presence_icon(status: str, size: int = 12) -> QIcon:
-    pixmap = QPixmap(size, size)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    dot = pixmap.rect().adjusted(1, 1, -1, -1).toRectF()
-    presence_style.paint_dot(painter, dot, status, presence_style.color(status).lighter(170))
-    painter.end()
-    return QIcon(pixmap)
 
 
 class MainWindow(QMainWindow):
@@ -115,7 +105,9 @@ class MainWindow(QMainWindow):
         self.presence.setToolTip("Who sees you as available, away, busy or offline")
         for status in presence_style.SETTABLE:
             self.presence.addItem(
-                presence_icon(status), presence_style.LABELS[status].split(" —")[0], status
+                presence_style.dot_icon(status),
+                presence_style.LABELS[status].split(" —")[0],
+                status,
             )
         self.presence.activated.connect(self._presence_picked)
 

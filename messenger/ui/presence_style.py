@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtWidgets import QApplication
 
 STATUSES = ("available", "away", "busy", "invisible", "offline")
 SETTABLE = ("available", "away", "busy", "invisible")
@@ -46,3 +47,14 @@ def paint_dot(painter: QPainter, rect: QRectF, status: str, ring: QColor) -> Non
         painter.setBrush(color(status))
         painter.drawEllipse(rect)
     painter.restore()
+
+
+def dot_icon(status: str) -> QIcon:
+    """A menu or combo-box icon: the status dot, ringed in the window colour."""
+    pixmap = QPixmap(16, 16)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    ring = QApplication.palette().color(QPalette.ColorRole.Window)
+    paint_dot(painter, QRectF(3, 3, 10, 10), status, ring)
+    painter.end()
+    return QIcon(pixmap)

@@ -150,11 +150,6 @@ class Shell:
             return
         self._open(session)
 
-    def _account_url(self) -> str | None:
-        if self.prefs.server_mode == "embedded":
-            return None  # known once the embedded server runs
-        return self.prefs.server_url or None
-
     async def _resume(self) -> AccountSession | None:
         """Sign in silently with the remembered account, if there is one with a stored secret."""
         name = self.prefs.last_username

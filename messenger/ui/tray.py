@@ -7,8 +7,8 @@ same everywhere; where there is no tray it says so once, through the app.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QRectF, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QIcon, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QActionGroup, QImage
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from messenger.ui import presence_style, tray_icon
@@ -51,7 +51,9 @@ class TrayController(QObject):
         self._presence.setExclusive(True)
         self._status_actions: dict[str, QAction] = {}
         for status in presence_style.SETTABLE:
-            action = self.menu.addAction(_dot_icon(status), presence_style.LABELS[status])
+            action = self.menu.addAction(
+                presence_style.dot_icon(status), presence_style.LABELS[status]
+            )
             action.setCheckable(True)
             action.setData(status)
             self._presence.addAction(action)
@@ -142,7 +144,7 @@ class TrayController(QObject):
     def refresh_theme(self) -> None:
         """Repaint after a palette change (light/dark switch)."""
         for status, action in self._status_actions.items():
-            action.setIcon(_dot_icon(status))
+            action.setIcon(presence_style.dot_icon(status))
         self._refresh()
 
     def hide(self) -> None:
@@ -175,13 +177,3 @@ class TrayController(QObject):
             QSystemTrayIcon.ActivationReason.DoubleClick,
         ):
             self.open_requested.emit()
-
-
-def _dot_icon(status: str) -> QIcon:
-    pixmap = QPixmap(16, 16)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    ring = QApplication.palette().color(QPalette.ColorRole.Window)
-    presence_style.paint_dot(painter, QRectF(3, 3, 10, 10), status, ring)
-    painter.end()
-    return QIcon(pixmap)

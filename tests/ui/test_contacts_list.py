@@ -4,27 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from messenger.ui.contacts import ContactsPanel
 from messenger.ui.contacts.model import Role
-from messenger.ui.session import AccountSession
 from tests.clientkit import eventually
 from tests.ui.conftest import SessionFactory
-
-
-def shown_panel(qtbot: QtBot, session: AccountSession) -> ContactsPanel:
-    panel = ContactsPanel(session)
-    qtbot.addWidget(panel)
-    panel.resize(360, 560)
-    panel.show()
-    return panel
-
-
-def row(panel: ContactsPanel, username: str) -> QModelIndex:
-    """The row of ``username`` as the list shows it (invalid when not shown)."""
-    return panel.proxy.mapFromSource(panel.model.index_of(username))
+from tests.ui.contactskit import row, shown_panel
 
 
 def shown_names(panel: ContactsPanel) -> list[str]:

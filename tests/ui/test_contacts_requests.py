@@ -11,22 +11,9 @@ from pytestqt.qtbot import QtBot
 
 from messenger.ui.contacts import AddContactDialog, ContactsPanel
 from messenger.ui.contacts.model import Role, Section
-from messenger.ui.session import AccountSession
 from tests.clientkit import eventually
 from tests.ui.conftest import SessionFactory
-
-
-def shown_panel(qtbot: QtBot, session: AccountSession) -> ContactsPanel:
-    panel = ContactsPanel(session)
-    qtbot.addWidget(panel)
-    panel.resize(360, 560)
-    panel.show()
-    return panel
-
-
-def row(panel: ContactsPanel, username: str) -> QModelIndex:
-    """The row of ``username`` as the list shows it (invalid when not shown)."""
-    return panel.proxy.mapFromSource(panel.model.index_of(username))
+from tests.ui.contactskit import row, shown_panel
 
 
 def kind(panel: ContactsPanel, username: str) -> str | None:
