@@ -53,29 +53,39 @@ def main(argv: list[str] | None = None) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from messenger.resources import APP_ID
     from messenger.store.paths import data_dir as default_data_dir
+    from messenger.ui.app_icon import app_icon
     from messenger.ui.shell import Shell
+    from messenger.ui.single_instance import SingleInstance
 
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Messenger")
     app.setApplicationDisplayName("Messenger")
     app.setOrganizationName("Messenger")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("messenger")
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # the tray keeps the app alive; Quit ends it
 
     if args.demo:
         data = Path(tempfile.mkdtemp(prefix="messenger-demo-"))
     else:
         data = args.data_dir or default_data_dir()
+    instance = SingleInstance(data)
+    if not instance.claim():
+        print(f"Messenger is already running with {data}: its window was raised.")
+        return 0
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     shell = Shell(app, data, demo=args.demo)
+    instance.activated.connect(shell.show_windows)
     # Ctrl+C in a terminal quits cleanly (closing sessions, stopping the embedded server).
     loop.add_signal_handler(signal.SIGINT, shell.quit)
     loop.add_signal_handler(signal.SIGTERM, shell.quit)
     with loop:
         code: int = loop.run_until_complete(shell.run())
+    instance.release()
     return code
 
 

@@ -17,6 +17,7 @@ from messenger.account.notify_policy import NotificationContext, decide_notifica
 from messenger.account.preferences import Preferences
 from messenger.protocol.events import MessageEvent
 from messenger.protocol.names import direct_peer
+from messenger.resources import APP_ID
 from messenger.ui.account_dialog import AccountDialog
 from messenger.ui.idle import IdleMonitor
 from messenger.ui.main_window import MainWindow
@@ -57,7 +58,7 @@ class AccountUi(QObject):
         self.services = services
         self.primary = primary
         self.window = MainWindow(session, title_suffix)
-        self.notifier = Notifier(services.tray, parent=self, desktop_entry="messenger")
+        self.notifier = Notifier(services.tray, parent=self, desktop_entry=APP_ID)
         self.autoaway = AutoAway()
         self._sign_out_task: asyncio.Future[None] | None = None
 

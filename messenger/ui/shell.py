@@ -67,7 +67,7 @@ class Shell:
         apply_theme(app, self.prefs.theme)
         use_color_emoji()
         self.tray = TrayController(app)
-        self.tray.open_requested.connect(self._show_windows)
+        self.tray.open_requested.connect(self.show_windows)
         self.tray.quit_requested.connect(self.quit)
         self.tray.status_chosen.connect(self._tray_status)
         self.idle = IdleMonitor(app)
@@ -322,7 +322,7 @@ class Shell:
             return
         self.show_welcome(reason)
 
-    def _show_windows(self) -> None:
+    def show_windows(self) -> None:
         for account in self.accounts:
             account.window.bring_to_front()
         if not self.accounts and self.welcome is not None:
