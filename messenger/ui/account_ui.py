@@ -8,10 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from messenger import __version__
 from messenger.account.autoaway import AutoAway
 from messenger.account.notify_policy import NotificationContext, decide_notification
 from messenger.account.preferences import Preferences
@@ -162,13 +160,11 @@ class AccountUi(QObject):
         dialog.open()
 
     def show_about(self) -> None:
-        QMessageBox.about(
-            self.window,
-            "About Messenger",
-            f"<h3>Messenger {__version__}</h3>"
-            "<p>Chats, files and calls with your contacts, through a server you can run"
-            " yourself.</p><p>Licensed under the GNU GPL, version 3 or later.</p>",
-        )
+        from messenger.ui.about_dialog import AboutDialog  # rarely opened: loaded on demand
+
+        dialog = AboutDialog(self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def _sign_out(self) -> None:
         self._sign_out_task = asyncio.ensure_future(self._do_sign_out())
