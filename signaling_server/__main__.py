@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import ssl
 import sys
+import threading
 from pathlib import Path
 
 import platformdirs
@@ -32,7 +34,26 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--data-dir", type=Path, help="where the database lives")
     p.add_argument("--config", type=Path, help="TOML settings file (see docs/server.md)")
     p.add_argument("--version", action="version", version=f"messenger-server {__version__}")
+    p.add_argument(
+        "--exit-with-stdin",
+        action="store_true",
+        help="shut down gracefully when stdin closes (for a parent process that runs the server)",
+    )
     return p.parse_args(argv)
+
+
+def _exit_when_stdin_closes() -> None:
+    """A parent that holds the only write end of our stdin ends it when it exits, however it
+    exits (a crash, SIGKILL, a debugger stop): we then stop as on SIGTERM instead of living on
+    as an orphan that keeps the port busy. ``os.read``, not ``sys.stdin``: a daemon thread
+    holding the buffered reader's lock aborts the interpreter at exit."""
+
+    def watch() -> None:
+        while os.read(0, 4096):
+            pass
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _tls_context(settings: Settings) -> ssl.SSLContext | None:
@@ -78,6 +99,8 @@ async def serve(settings: Settings, data_dir: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
+    if args.exit_with_stdin:
+        _exit_when_stdin_closes()
     overrides: dict[str, dict[str, object]] = {"server": {}}
     if args.host is not None:
         overrides["server"]["host"] = args.host

@@ -31,23 +31,17 @@ LOG_ROTATE_BYTES = 5 * 1024 * 1024
 CHUNK = 64 * 1024
 PUMP_DRAIN_SECONDS = 5.0
 
-# The child runs ``signaling_server``'s own entry point, plus one guard: a thread
-# that waits for the end of its stdin. We hold the only write end of that pipe, so
-# it ends exactly when the app exits, however it exits (a crash, SIGKILL, a debugger
-# stop); the server then shuts itself down gracefully instead of living on as an
-# orphan that keeps the port, and the next start of the app, busy. ``os.read``, not
-# ``sys.stdin``: a daemon thread holding the buffered reader's lock aborts the
-# interpreter at exit.
-_CHILD_CODE = """\
-import os, signal, sys, threading
-def _watch_parent():
-    while os.read(0, 4096):
-        pass
-    os.kill(os.getpid(), signal.SIGTERM)
-threading.Thread(target=_watch_parent, name="parent-watch", daemon=True).start()
-from signaling_server.__main__ import main
-sys.exit(main(sys.argv[1:]))
-"""
+
+def server_command(python: str) -> list[str]:
+    """How to start ``messenger-server``: with ``python`` from a checkout or a wheel, or the
+    bundle's own ``messenger-server`` program beside the app's when frozen (PyInstaller), where
+    there is no interpreter to hand a module to."""
+    if getattr(sys, "frozen", False):
+        return [
+            str(Path(sys.executable).with_name("messenger-server" + Path(sys.executable).suffix))
+        ]
+    return [python, "-m", "signaling_server"]
+
 
 _UNSPECIFIED = {"", "0.0.0.0", "::"}
 # How "address already in use" reads on Linux/macOS (strerror) and on Windows (WSAEADDRINUSE).
@@ -206,9 +200,10 @@ class LocalServer:
 
     def _command(self) -> list[str]:
         return [
-            self.python,
-            "-c",
-            _CHILD_CODE,
+            *server_command(self.python),
+            # We hold the only write end of its stdin: it stops when the app does, even a
+            # crashed or killed app, rather than keep the port busy for the next start.
+            "--exit-with-stdin",
             "--host",
             self.host,
             "--port",
