@@ -1,4 +1,5 @@
-"""Screenshots of the demo for the README: main window, a chat, settings and the tray menu.
+"""Screenshots of the demo for the README: main window, a chat, settings, the tray menu and
+a video call (the incoming-call window and the call window, with the synthetic test pattern).
 
 Runs ``messenger --demo``'s shell in this process on a virtual X screen (Xvfb),
 lets the two demo accounts talk, and saves PNGs into ``docs/screenshots``:
@@ -110,6 +111,22 @@ async def shoot(out: Path, theme: str) -> None:
     menu.grab().save(str(out / "tray-menu.png"))
     menu.close()
     shell.tray.icon_image(64).save(str(out / "tray-icon.png"))
+
+    bob.choose_status("available")  # Busy means do not disturb: calls would not ring
+    await settle(1.0)
+    alice.calls.place(bob.session.username, True)
+    while not bob.calls.ringing:  # noqa: ASYNC110  (the ring is what is being waited for)
+        await asyncio.sleep(0.1)
+    incoming = next(iter(bob.calls.ringing.values()))
+    await settle()
+    incoming.grab().save(str(out / "incoming-call.png"))
+    incoming.video_button.click()
+    await settle(4.0)  # connected, both cameras (test patterns) running
+    ongoing = bob.calls.ongoing
+    assert ongoing is not None
+    ongoing.window.grab().save(str(out / "call.png"))
+    ongoing.hang_up()
+    await settle(3.5)  # the windows say how the call ended, then close
 
     shell.quit()
     await running

@@ -13,8 +13,9 @@ from aiohttp import WSMsgType, web
 
 from messenger.protocol.codec import decode_request
 from messenger.protocol.errors import ErrorCode, ProtocolError
-from signaling_server import __version__
+from signaling_server import __version__, files
 from signaling_server.broker.local import LocalBroker
+from signaling_server.call_registry import CallRegistry
 from signaling_server.config import Settings
 from signaling_server.connection import (
     CLOSE_AUTH_TIMEOUT,
@@ -25,6 +26,7 @@ from signaling_server.connection import (
 from signaling_server.context import ServerContext
 from signaling_server.credentials import Passwords
 from signaling_server.dispatch import dispatch
+from signaling_server.handlers.calls import session_gone
 from signaling_server.handlers.presence import go_offline
 from signaling_server.hub import Hub
 from signaling_server.presence import PresenceTracker
@@ -75,6 +77,8 @@ async def _websocket(request: web.Request) -> web.WebSocketResponse:
         await conn.stop()
         if conn.authenticated:
             last = ctx.hub.remove(conn)
+            if last:
+                session_gone(ctx, conn)
             with contextlib.suppress(Exception):
                 await go_offline(ctx, conn, last)
     return ws
@@ -119,6 +123,7 @@ async def _health(request: web.Request) -> web.Response:
             "version": __version__,
             "connections": len(request.app[SOCKETS]),
             "users_online": ctx.hub.users_online(),
+            "calls": len(ctx.calls),
         }
     )
 
@@ -155,6 +160,7 @@ def build_app(settings: Settings, data_dir: Path) -> web.Application:
             auth.login_window_seconds,
             auth.login_lockout_max_seconds,
         ),
+        calls=CallRegistry(),
     )
     app = web.Application()
     app[CONTEXT] = ctx
@@ -185,4 +191,6 @@ def build_app(settings: Settings, data_dir: Path) -> web.Application:
     app.on_startup.append(startup)
     app.on_shutdown.append(shutdown)
     app.on_cleanup.append(cleanup)
+    # After the hooks above: the file service starts once storage has, and stops before it.
+    files.register(app, ctx, data_dir)
     return app

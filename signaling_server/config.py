@@ -13,13 +13,18 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 from messenger.protocol.limits import Limits
 
 ENV_PREFIX = "MESSENGER_"
+
+# RFC 7065 (turn:, turns:) and RFC 7064 (stun:, stuns:) URIs, checked loosely: the scheme
+# catches a URL pasted into the wrong list, the rest is the TURN/STUN client's business.
+TurnUrl = Annotated[str, msgspec.Meta(pattern=r"^turns?:\S+$")]
+StunUrl = Annotated[str, msgspec.Meta(pattern=r"^stuns?:\S+$")]
 
 
 class ServerSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -68,17 +73,40 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     revocation_check_seconds: float = 2.0
 
 
+class CallSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    # An unanswered call ends as missed after this long.
+    ring_timeout_seconds: Annotated[float, msgspec.Meta(gt=0)] = 45.0
+    # An answered call whose party lost its connection ends as lost unless that same
+    # session reconnects within this time (media flows peer to peer meanwhile).
+    reconnect_grace_seconds: Annotated[float, msgspec.Meta(ge=0)] = 20.0
+
+
 class TurnSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    # Used by call signaling (coturn REST shared-secret scheme).
-    urls: list[str] = []
-    shared_secret: str = ""
-    credential_ttl_seconds: int = 3600
-    stun_urls: list[str] = []
+    # TURN servers (turn:/turns: URIs) sharing ``secret`` with this server (coturn's
+    # use-auth-secret): clients get credentials valid for ``ttl_seconds``, never the secret.
+    urls: list[TurnUrl] = []
+    secret: str = ""
+    ttl_seconds: Annotated[int, msgspec.Meta(gt=0)] = 3600
+    stun_urls: list[StunUrl] = []
+
+    def __post_init__(self) -> None:
+        # TURN servers with no secret would be handed out with credentials they refuse.
+        if self.urls and not self.secret:
+            raise ValueError("turn.urls are set but turn.secret is empty")
 
 
 class FileSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    max_file_bytes: int = 2 * 1024**3
-    user_quota_bytes: int = 10 * 1024**3
+    max_file_bytes: Annotated[int, msgspec.Meta(ge=0)] = 2 * 1024**3
+    # Per user: every file they uploaded counts at full size, unfinished uploads included.
+    user_quota_bytes: Annotated[int, msgspec.Meta(ge=0)] = 10 * 1024**3
+    # Unfinished uploads a user may have at once (each reserves its size in the quota).
+    max_pending_uploads: Annotated[int, msgspec.Meta(ge=1)] = 20
+    # An unfinished upload untouched this long is abandoned; so is a finished one that no
+    # message carries (never sent, or every message with it deleted) this long after it ended.
+    upload_expiry_seconds: Annotated[float, msgspec.Meta(gt=0)] = 86400.0
+    cleanup_interval_seconds: Annotated[float, msgspec.Meta(gt=0)] = 600.0
+    # Empty: <data_dir>/files.
+    storage_dir: str = ""
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -87,6 +115,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     database: DatabaseSettings = DatabaseSettings()
     auth: AuthSettings = AuthSettings()
     limits: Limits = Limits()
+    calls: CallSettings = CallSettings()
     turn: TurnSettings = TurnSettings()
     files: FileSettings = FileSettings()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from signaling_server.broker.base import Broker
+from signaling_server.call_registry import CallRegistry
 from signaling_server.config import Settings
 from signaling_server.credentials import Passwords
 from signaling_server.hub import Hub
@@ -23,3 +24,4 @@ class ServerContext:
     passwords: Passwords
     account_throttle: LoginThrottle
     address_throttle: LoginThrottle
+    calls: CallRegistry

@@ -16,7 +16,7 @@ from messenger.protocol import requests as rq
 from messenger.protocol.errors import ErrorCode, ProtocolError
 from signaling_server.connection import Connection
 from signaling_server.context import ServerContext
-from signaling_server.handlers import accounts, contacts, messages, presence, profiles
+from signaling_server.handlers import accounts, calls, contacts, messages, presence, profiles
 from signaling_server.replies import as_protocol_error
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,14 @@ _AUTHED: dict[type[rq.Request], Handler] = {
     rq.Typing: messages.typing,
     rq.History: messages.history,
     rq.Sync: messages.sync,
+    rq.CallInvite: calls.invite,
+    rq.CallRinging: calls.ringing,
+    rq.CallAccept: calls.accept,
+    rq.CallDecline: calls.decline,
+    rq.CallHangup: calls.hangup,
+    rq.CallUpdate: calls.update,
+    rq.CallCandidate: calls.candidate,
+    rq.GetIceServers: calls.ice_servers,
 }
 # Need a signed-in session; queue their write and return at once, so the
 # connection keeps reading while the write commits (in order), then reply.

@@ -46,6 +46,18 @@ class Hub:
                 if conn.session_id != exclude_session:
                     conn.send(frame)
 
+    def deliver_to_sessions(self, session_ids: Iterable[int], frame: bytes) -> None:
+        for session_id in session_ids:
+            for conn in self._by_session.get(session_id, ()):
+                conn.send(frame)
+
+    def sessions_of(self, user_id: int) -> set[int]:
+        """The user's sessions with a connection here."""
+        return {c.session_id for c in self._by_user.get(user_id, ()) if c.session_id is not None}
+
+    def has_session(self, session_id: int) -> bool:
+        return session_id in self._by_session
+
     def end_sessions(self, session_ids: Iterable[int], reason: str) -> None:
         notice = SessionRevokedEvent(reason=reason)
         for session_id in session_ids:

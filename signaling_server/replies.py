@@ -15,6 +15,8 @@ _STORAGE_CODES: dict[type[se.StorageError], tuple[ErrorCode, str]] = {
     se.NotAccepted: (ErrorCode.NOT_ACCEPTED, "this user accepts messages from contacts only"),
     se.Conflict: (ErrorCode.CONFLICT, "this client id was already used for other content"),
     se.UsernameTaken: (ErrorCode.USERNAME_TAKEN, "this username is taken"),
+    se.Invalid: (ErrorCode.BAD_REQUEST, "invalid"),
+    se.QuotaExceeded: (ErrorCode.QUOTA_EXCEEDED, "over quota"),
 }
 
 

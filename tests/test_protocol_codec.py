@@ -16,6 +16,13 @@ from messenger.protocol import requests as rq
 from messenger.protocol import results as rs
 from messenger.protocol.errors import ErrorCode, ProtocolError
 from messenger.protocol.events import (
+    CallAcceptedEvent,
+    CallCandidateEvent,
+    CallEndedEvent,
+    CallEvent,
+    CallIncomingEvent,
+    CallRingingEvent,
+    CallUpdateEvent,
     ContactEvent,
     DeleteEvent,
     DeliveredEvent,
@@ -90,6 +97,7 @@ REQUEST_FRAMES: dict[str, dict[str, Any]] = {
         "client_id": "5f1c0d5e9b0a4e0c8f3f3d2a1b0c9d8e",
         "text": "hello, bob 👋",
         "reply_to": 3,
+        "file": None,
     },
     "edit": {"type": "edit", "id": "r15", "conversation": DM, "target": 4, "text": "hello!"},
     "delete": {"type": "delete", "id": "r16", "conversation": DM, "target": 4},
@@ -106,6 +114,46 @@ REQUEST_FRAMES: dict[str, dict[str, Any]] = {
     "typing": {"type": "typing", "id": "r20", "conversation": DM, "typing": False},
     "history": {"type": "history", "id": "r21", "conversation": DM, "before": 40, "limit": 20},
     "sync": {"type": "sync", "id": "r22", "conversation": DM, "after": 12, "limit": 100},
+    "call_invite": {
+        "type": "call_invite",
+        "id": "r25",
+        "call_id": "9b2f4c1e-77aa-4d0e-b1c3-5e6f7a8b9c0d",
+        "to": "bob",
+        "sdp": "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n",
+        "video": True,
+    },
+    "call_ringing": {"type": "call_ringing", "id": "r26", "call_id": "c1"},
+    "call_accept": {
+        "type": "call_accept",
+        "id": "r27",
+        "call_id": "c1",
+        "sdp": "v=0\r\no=- 2 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n",
+        "video": False,
+    },
+    "call_decline": {"type": "call_decline", "id": "r28", "call_id": "c1"},
+    "call_hangup": {
+        "type": "call_hangup",
+        "id": "r29",
+        "call_id": "c1",
+        "reason": "failed",
+        "detail": "no route to the other side",
+    },
+    "call_update": {
+        "type": "call_update",
+        "id": "r30",
+        "call_id": "c1",
+        "kind": "offer",
+        "sdp": "v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n",
+    },
+    "call_candidate": {
+        "type": "call_candidate",
+        "id": "r31",
+        "call_id": "c1",
+        "candidate": "candidate:1 1 udp 2130706431 192.0.2.10 50000 typ host",
+        "sdp_mid": "0",
+        "sdp_mline_index": 0,
+    },
+    "ice_servers": {"type": "ice_servers", "id": "r32"},
 }
 
 MESSAGE_VIEW = rs.MessageView(
@@ -118,6 +166,16 @@ MESSAGE_VIEW = rs.MessageView(
     reply_to=2,
     edited=True,
     reactions={"👍": ["bob"]},
+)
+CALL_VIEW = rs.MessageView(
+    conversation=DM,
+    seq=5,
+    ts=1_700_000_100.5,
+    sender="alice",
+    client_id="c1",
+    text="",
+    reply_to=None,
+    call=rs.CallSummary(video=True, outcome="answered", duration=62.5),
 )
 
 # One result per request type, so every reply shape round-trips through the client's decoder.
@@ -183,7 +241,7 @@ SAMPLE_RESULTS: dict[type[rq.Request], msgspec.Struct] = {
     rq.MarkRead: rs.EventResult(conversation=DM, seq=0, ts=1.9),
     rq.MarkDelivered: rs.Empty(),
     rq.Typing: rs.Empty(),
-    rq.History: rs.HistoryResult(messages=[MESSAGE_VIEW], has_more=True),
+    rq.History: rs.HistoryResult(messages=[MESSAGE_VIEW, CALL_VIEW], has_more=True),
     rq.Sync: rs.SyncResult(
         events=[
             MessageEvent(conversation=DM, seq=1, ts=1.0, sender="a", client_id="c", text="x"),
@@ -193,9 +251,36 @@ SAMPLE_RESULTS: dict[type[rq.Request], msgspec.Struct] = {
                 conversation=DM, seq=4, ts=4.0, sender="b", target=1, emoji="❤", add=True
             ),
             ReadEvent(conversation=DM, seq=5, ts=5.0, sender="b", up_to=4),
+            CallEvent(
+                conversation=DM,
+                seq=6,
+                ts=6.0,
+                sender="a",
+                call_id="c1",
+                video=False,
+                outcome="missed",
+            ),
         ],
-        last_seq=5,
+        last_seq=6,
         has_more=False,
+    ),
+    rq.CallInvite: rs.Empty(),
+    rq.CallRinging: rs.Empty(),
+    rq.CallAccept: rs.Empty(),
+    rq.CallDecline: rs.Empty(),
+    rq.CallHangup: rs.Empty(),
+    rq.CallUpdate: rs.Empty(),
+    rq.CallCandidate: rs.Empty(),
+    rq.GetIceServers: rs.IceServersResult(
+        servers=[
+            rs.IceServer(urls=["stun:stun.example.org:3478"]),
+            rs.IceServer(
+                urls=["turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349"],
+                username="1700003600:alice",
+                credential="f2rXkLsZ3tbgr0NvjoXUE6Eyw8A=",
+            ),
+        ],
+        expires_at=1_700_003_600.0,
     ),
 }
 
@@ -249,6 +334,45 @@ SERVER_FRAMES: list[dict[str, Any]] = [
     },
     {"type": "profile", "user": "bob", "display_name": "Bob", "avatar_hash": None},
     {"type": "session_revoked", "reason": "logged out"},
+    {
+        "type": "call",
+        "conversation": DM,
+        "seq": 6,
+        "ts": 6.5,
+        "sender": "alice",
+        "call_id": "c1",
+        "video": True,
+        "outcome": "answered",
+        "duration": 62.5,
+    },
+    {
+        "type": "call_incoming",
+        "call_id": "c1",
+        "caller": "alice",
+        "video": True,
+        "sdp": "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n",
+    },
+    {"type": "call_ringing", "call_id": "c1"},
+    {
+        "type": "call_accepted",
+        "call_id": "c1",
+        "sdp": "v=0\r\no=- 2 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n",
+        "video": False,
+    },
+    {
+        "type": "call_update",
+        "call_id": "c1",
+        "kind": "answer",
+        "sdp": "v=0\r\no=- 2 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n",
+    },
+    {
+        "type": "call_candidate",
+        "call_id": "c1",
+        "candidate": "candidate:1 1 udp 2130706431 192.0.2.10 50000 typ host",
+        "sdp_mid": "0",
+        "sdp_mline_index": 0,
+    },
+    {"type": "call_ended", "call_id": "c1", "reason": "lost", "detail": "no media for 10 s"},
 ]
 
 
@@ -310,7 +434,9 @@ def test_server_frame_types() -> None:
     """Each event tag decodes to its documented Struct."""
     expected = [Result, Error, Error, MessageEvent, EditEvent, DeleteEvent, ReactionEvent]
     expected += [ReadEvent, DeliveredEvent, TypingEvent, PresenceEvent, ContactEvent]
-    expected += [ContactEvent, ProfileEvent, SessionRevokedEvent]
+    expected += [ContactEvent, ProfileEvent, SessionRevokedEvent, CallEvent, CallIncomingEvent]
+    expected += [CallRingingEvent, CallAcceptedEvent, CallUpdateEvent, CallCandidateEvent]
+    expected += [CallEndedEvent]
     got = [type(codec.decode_server_frame(_dumps(f))) for f in SERVER_FRAMES]
     assert got == expected
 
@@ -344,6 +470,15 @@ def test_request_defaults() -> None:
     assert isinstance(revoke, rq.RevokeSessions) and revoke.session_ids is None
     presence = codec.decode_request(b'{"type":"set_presence","id":"a","status":"away"}')
     assert isinstance(presence, rq.SetPresence) and presence.text == ""
+    invite = codec.decode_request(
+        b'{"type":"call_invite","id":"a","call_id":"c","to":"bob","sdp":"v=0"}'
+    )
+    assert isinstance(invite, rq.CallInvite) and invite.video is False
+    hangup = codec.decode_request(b'{"type":"call_hangup","id":"a","call_id":"c"}')
+    assert isinstance(hangup, rq.CallHangup) and (hangup.reason, hangup.detail) == ("hung_up", "")
+    cand = codec.decode_request(b'{"type":"call_candidate","id":"a","call_id":"c","candidate":"x"}')
+    assert isinstance(cand, rq.CallCandidate)
+    assert (cand.sdp_mid, cand.sdp_mline_index) == (None, None)
 
 
 def test_unknown_fields_are_ignored() -> None:

@@ -34,6 +34,7 @@ async def test_send_is_acked_with_seq_and_delivered_live(
         "client_id": "m1",
         "text": "hello 👋",
         "reply_to": None,
+        "file": None,
     }
     await a.close()
     await b.close()

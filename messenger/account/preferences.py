@@ -44,6 +44,8 @@ class Preferences(msgspec.Struct, kw_only=True):
     audio_input: str = ""
     audio_output: str = ""
     camera: str = ""
+    # Calls: clean the microphone of the speaker's echo and of steady background noise
+    echo_cancellation: bool = True
 
 
 def load(path: Path) -> tuple[Preferences, str | None]:

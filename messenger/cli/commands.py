@@ -7,6 +7,7 @@ import asyncio
 import signal
 from collections.abc import Awaitable, Callable
 
+from messenger.cli import calls, files
 from messenger.cli.connection import connect_within, sign_in_within
 from messenger.cli.output import CliFailure, Exit, emit
 from messenger.client import Client, ConnectionStateChanged
@@ -180,4 +181,8 @@ COMMANDS: dict[str, Command] = {
     "send": send,
     "history": history,
     "listen": listen,
+    "send-file": files.send_file,
+    "download": files.download,
+    "call": calls.call,
+    "answer": calls.answer,
 }

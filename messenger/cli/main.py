@@ -7,7 +7,9 @@ import asyncio
 import contextlib
 import logging
 import sys
+from pathlib import Path
 
+from messenger.cli import calls
 from messenger.cli.commands import COMMANDS, CONTACT_ACTIONS
 from messenger.cli.connection import failure_from, open_client, read_password_stdin
 from messenger.cli.output import EXIT_HELP, CliFailure, Exit
@@ -59,6 +61,24 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("peer", metavar="USER")
     history.add_argument("--limit", type=int, default=50, help="how many (default 50)")
     commands.add_parser("listen", help="print events as they arrive until SIGINT/SIGTERM")
+    send_file = commands.add_parser(
+        "send-file", help="upload PATH and send it to USER; a second run resumes the upload"
+    )
+    send_file.add_argument("peer", metavar="USER")
+    send_file.add_argument("path", metavar="PATH", type=Path)
+    send_file.add_argument("--caption", default="", help="text to go with the file")
+    download = commands.add_parser(
+        "download", help="download a file sent to you; a second run resumes the download"
+    )
+    download.add_argument("file_id", metavar="FILE_ID")
+    download.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="PATH",
+        help="a directory (the file keeps its name) or a file name; never overwrites",
+    )
+    calls.add_parsers(commands)
     return parser
 
 

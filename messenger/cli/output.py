@@ -20,6 +20,8 @@ class Exit(IntEnum):
     AUTH = 5  # wrong credentials, no stored credentials, or the session was ended
     REFUSED = 6  # the server refused the request (see "error" for its code)
     CERTIFICATE = 7  # untrusted or changed TLS certificate (see "fingerprint")
+    FILE = 8  # send-file/download: the local file cannot be read or written, or changed
+    NO_CALL = 9  # call: the call did not connect; answer: no call came within its --timeout
 
 
 EXIT_HELP = """\
@@ -28,7 +30,9 @@ output:
   {"error": CODE, "message": TEXT, ...} goes to stderr and the exit code says what
   kind of failure it was. CODE is the server's error code (e.g. "forbidden") or one
   of the client's: "queued", "unreachable", "no_credentials", "untrusted_certificate",
-  "certificate_changed", "session_ended", "usage", "internal".
+  "certificate_changed", "session_ended", "usage", "internal", and for transfers
+  "disk", "not_a_file", "source_changed", "checksum_mismatch", and for calls
+  "not_connected" (with "reason": declined, busy, missed, failed, ...) and "no_call".
 
 exit codes:
   0  success
@@ -41,6 +45,15 @@ exit codes:
   6  the server refused the request
   7  untrusted or changed TLS certificate; "fingerprint" holds the SHA-256 to verify
      and pass with --accept-fingerprint
+  8  send-file/download: the local file cannot be read or written, or it changed
+     while being sent
+  9  call: the call did not connect (its report still goes to stdout);
+     answer: no call came within the answer command's --timeout
+
+transfers:
+  send-file and download show progress on stderr (a live line on a terminal, else
+  {"progress": ...} JSON lines) and give up after --timeout seconds without progress;
+  running the same command again resumes where the last run stopped.
 
 secrets:
   Passwords are read from the OS keyring or, with --password-stdin, from the first

@@ -40,6 +40,9 @@ from messenger.client.outbox_sender import OutboxSender
 from messenger.client.state import ConnectionState
 from messenger.client.stream import EventStream
 from messenger.client.sync import Syncer
+from messenger.client.tls import ssl_option
+from messenger.client.transfers import Transfers
+from messenger.client.transfers.api import HttpTarget, http_base
 from messenger.client.typed_requests import TypedRequests
 from messenger.protocol import requests as rq
 from messenger.protocol import results as rs
@@ -126,6 +129,17 @@ class Client(TypedRequests):
             store, self._request, self._emit, self._deliver, username=name, page_limit=sync_page
         )
         self._outbox = OutboxSender(store, self._request, self._emit, username=name)
+        # File uploads and downloads over the server's HTTP routes (see ``Transfers``).
+        self.transfers = Transfers(
+            store,
+            self._emit,
+            target=self._file_target,
+            ready=self.wait_ready,
+            online=lambda: self._state == ConnectionState.AUTHENTICATED,
+            wake_outbox=self._outbox.wake,
+            min_backoff=min_backoff,
+            max_backoff=max_backoff,
+        )
 
     # --- state ---------------------------------------------------------------------
 
@@ -434,6 +448,15 @@ class Client(TypedRequests):
             if self._delivered_sent.get(conversation) == seq:
                 del self._delivered_sent[conversation]  # let the next message retry
 
+    def _file_target(self) -> HttpTarget:
+        """The file routes on this server, as this session, under the same TLS policy."""
+        pinned = self.known_servers.get(self.server) if self.known_servers else None
+        return HttpTarget(
+            http_base(self.url),
+            self._token,
+            ssl_option(self.url.startswith("wss"), pinned or self._accepted),
+        )
+
     # --- requests ----------------------------------------------------------------------
 
     async def _request(self, req: rq.Request) -> msgspec.Struct:
@@ -549,6 +572,7 @@ class Client(TypedRequests):
         if self._state == ConnectionState.CLOSED:
             return
         self._set_state(ConnectionState.CLOSED)
+        await self.transfers.close()
         tasks = [*self._tasks, *([self._supervisor] if self._supervisor else [])]
         for task in tasks:
             task.cancel()

@@ -87,6 +87,7 @@ class OutboxSender:
             client_id=entry.client_id,
             text=str(entry.payload.get("text", "")),
             reply_to=entry.payload.get("reply_to"),
+            file=entry.file,
         )
         try:
             ack = await self._request(request)

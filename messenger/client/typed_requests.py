@@ -54,6 +54,14 @@ class TypedRequests(abc.ABC):
     @overload
     async def request(self, req: rq.Sync) -> rs.SyncResult: ...
     @overload
+    async def request(
+        self,
+        req: rq.CallInvite | rq.CallRinging | rq.CallAccept | rq.CallDecline | rq.CallHangup
+        | rq.CallUpdate | rq.CallCandidate,
+    ) -> rs.Empty: ...
+    @overload
+    async def request(self, req: rq.GetIceServers) -> rs.IceServersResult: ...
+    @overload
     async def request(self, req: rq.Request) -> msgspec.Struct: ...
     # fmt: on
     async def request(self, req: rq.Request) -> msgspec.Struct:

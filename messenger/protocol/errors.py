@@ -28,6 +28,8 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"  # same client id reused with other content
     TOO_LARGE = "too_large"  # a field over its documented limit
     INVALID_STATE = "invalid_state"  # e.g. accepting a request that does not exist
+    QUOTA_EXCEEDED = "quota_exceeded"  # files: the upload would pass the user's storage quota
+    CHECKSUM_MISMATCH = "checksum_mismatch"  # files: the upload's bytes do not hash as declared
     INTERNAL_ERROR = "internal_error"
 
 

@@ -11,6 +11,8 @@ from typing import Literal
 
 import msgspec
 
+from messenger.protocol.files import FileRef
+
 Status = Literal["available", "away", "busy", "invisible", "offline"]
 ContactState = Literal["none", "incoming", "outgoing", "accepted"]
 
@@ -46,6 +48,7 @@ class MessageEvent(ConversationEvent, tag="message"):
     client_id: str
     text: str
     reply_to: int | None = None
+    file: FileRef | None = None  # a file message; ``text`` is then its caption
 
 
 class EditEvent(ConversationEvent, tag="edit"):
@@ -69,7 +72,26 @@ class ReadEvent(ConversationEvent, tag="read"):
     up_to: int
 
 
-AnyConversationEvent = MessageEvent | EditEvent | DeleteEvent | ReactionEvent | ReadEvent
+CallOutcome = Literal["answered", "missed", "declined"]
+
+
+class CallEvent(ConversationEvent, tag="call"):
+    """A call's entry in the history, added by the server when the call ends.
+
+    ``sender`` is the caller. ``duration`` is in seconds from answer to hang-up, 0 unless
+    answered. A missed call is one nobody answered: no device rang, the ring timed out, the
+    callee was busy, or the caller gave up.
+    """
+
+    call_id: str
+    video: bool
+    outcome: CallOutcome
+    duration: float = 0.0
+
+
+AnyConversationEvent = (
+    MessageEvent | EditEvent | DeleteEvent | ReactionEvent | ReadEvent | CallEvent
+)
 
 
 # --- other pushed events (not stored, not sequenced) ------------------------------
@@ -122,6 +144,70 @@ class SessionRevokedEvent(ServerFrame, tag="session_revoked"):
     reason: str
 
 
+# --- call signaling (not stored, not sequenced) ---------------------------------------
+
+# ``answered_elsewhere``: another of the callee's devices took the call, so this one stops
+# ringing. ``missed``: nobody answered before the ring timeout, or no device was online.
+# ``busy``: the callee is in another call or set do-not-disturb.
+CallEndReason = Literal[
+    "hung_up",
+    "declined",
+    "missed",
+    "busy",
+    "cancelled",
+    "failed",
+    "lost",
+    "answered_elsewhere",
+    "glare",
+]
+
+
+class CallIncomingEvent(ServerFrame, tag="call_incoming"):
+    """Ring: ``caller`` offers a call (``sdp``, the offer); answer with ``call_accept``."""
+
+    call_id: str
+    caller: str
+    video: bool
+    sdp: str
+
+
+class CallRingingEvent(ServerFrame, tag="call_ringing"):
+    """To the caller: at least one of the callee's devices is ringing."""
+
+    call_id: str
+
+
+class CallAcceptedEvent(ServerFrame, tag="call_accepted"):
+    """To the caller: the callee answered with ``sdp`` (the answer)."""
+
+    call_id: str
+    sdp: str
+    video: bool
+
+
+class CallUpdateEvent(ServerFrame, tag="call_update"):
+    """The other party renegotiates: apply ``sdp`` (an offer to answer, or an answer)."""
+
+    call_id: str
+    kind: Literal["offer", "answer"]
+    sdp: str
+
+
+class CallCandidateEvent(ServerFrame, tag="call_candidate"):
+    call_id: str
+    candidate: str
+    sdp_mid: str | None = None
+    sdp_mline_index: int | None = None
+
+
+class CallEndedEvent(ServerFrame, tag="call_ended"):
+    """The call is over for the receiving device; ``detail`` is the other side's words."""
+
+    call_id: str
+    reason: CallEndReason
+    detail: str = ""
+
+
 AnyServerFrame = (
     Result
     | Error
@@ -136,4 +222,11 @@ AnyServerFrame = (
     | ContactEvent
     | ProfileEvent
     | SessionRevokedEvent
+    | CallEvent
+    | CallIncomingEvent
+    | CallRingingEvent
+    | CallAcceptedEvent
+    | CallUpdateEvent
+    | CallCandidateEvent
+    | CallEndedEvent
 )

@@ -19,6 +19,18 @@ MAX_DISPLAY_NAME_CHARS = 64  # after stripping surrounding whitespace
 # avatars fit in memory; plenty for a 256x256 JPEG or a small PNG.
 MAX_AVATAR_BYTES = 32768
 AVATAR_HASH_CHARS = 16  # hex characters of the avatar's SHA-256 that identify it
+MAX_CALL_ID_CHARS = 64
+# A file message's name, in UTF-8 bytes: with room for a " (99)" clash suffix and a ".part"
+# download suffix inside the 255-byte name limit of every common file system.
+MAX_FILE_NAME_BYTES = 200
+# A file message's inline thumbnail (raw bytes; base64 adds a third in JSON): a 200-pixel JPEG
+# at ordinary quality. Small, because it travels in every sync page that holds the message.
+MAX_THUMBNAIL_BYTES = 8192
+# Checked by the server (``too_large``), not by the schema. An aiortc offer with audio, video
+# and every gathered candidate is 3 to 6 KB; browsers' offers run to about 12 KB.
+MAX_SDP_CHARS = 32768
+MAX_CANDIDATE_CHARS = 1024  # one ICE candidate line (RFC 8839 grammar), with room to spare
+MAX_CALL_DETAIL_CHARS = 200  # the plain-words reason a client gives when a call fails
 
 
 class Limits(msgspec.Struct, frozen=True, kw_only=True):

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from messenger.protocol import limits as L
+from messenger.protocol.files import FileRef
 
 RequestId = Annotated[str, msgspec.Meta(min_length=1, max_length=L.MAX_REQUEST_ID_CHARS)]
 Username = Annotated[str, msgspec.Meta(max_length=64)]
@@ -129,10 +130,14 @@ class ListConversations(Request, tag="conversations"):
 
 
 class Send(Request, tag="send"):
+    """Post a message; with ``file`` (an upload of mine, complete) it is a file message and
+    ``text`` is its caption, which may be empty."""
+
     conversation: ConversationId
     client_id: ClientId
     text: Text
     reply_to: Seq | None = None
+    file: FileRef | None = None
 
 
 class Edit(Request, tag="edit"):
@@ -184,6 +189,74 @@ class Sync(Request, tag="sync"):
     limit: PageLimit = 500
 
 
+# --- calls (signaling only: media flows peer to peer) ---------------------------------
+
+CallId = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=L.MAX_CALL_ID_CHARS, pattern=r"^[A-Za-z0-9_-]+$")
+]
+# Why a party ends a call: ``hung_up`` after answering, ``cancelled`` by the caller before an
+# answer, ``failed`` when media could not connect (``detail`` says why), ``lost`` when media
+# stopped mid-call, ``glare`` when both called each other and this call gave way to the other
+# (it leaves no history entry).
+HangupReason = Literal["hung_up", "cancelled", "failed", "lost", "glare"]
+SdpKind = Literal["offer", "answer"]
+CallDetail = Annotated[str, msgspec.Meta(max_length=L.MAX_CALL_DETAIL_CHARS)]
+
+
+class CallInvite(Request, tag="call_invite"):
+    """Call ``to`` (an accepted contact); ``sdp`` is the offer with its ICE candidates."""
+
+    call_id: CallId
+    to: Username
+    sdp: str
+    video: bool = False
+
+
+class CallRinging(Request, tag="call_ringing"):
+    """An invited device tells the caller it is ringing."""
+
+    call_id: CallId
+
+
+class CallAccept(Request, tag="call_accept"):
+    """Answer on this device with the SDP answer; the first device to answer takes the call."""
+
+    call_id: CallId
+    sdp: str
+    video: bool = False
+
+
+class CallDecline(Request, tag="call_decline"):
+    call_id: CallId
+
+
+class CallHangup(Request, tag="call_hangup"):
+    call_id: CallId
+    reason: HangupReason = "hung_up"
+    detail: CallDetail = ""
+
+
+class CallUpdate(Request, tag="call_update"):
+    """Renegotiation during a call (video added or removed): an offer, then its answer."""
+
+    call_id: CallId
+    kind: SdpKind
+    sdp: str
+
+
+class CallCandidate(Request, tag="call_candidate"):
+    """A trickled ICE candidate (``a=candidate:`` value) for peers that trickle."""
+
+    call_id: CallId
+    candidate: str
+    sdp_mid: Annotated[str, msgspec.Meta(max_length=32)] | None = None
+    sdp_mline_index: Annotated[int, msgspec.Meta(ge=0, le=64)] | None = None
+
+
+class GetIceServers(Request, tag="ice_servers"):
+    """The STUN and TURN servers to use, TURN with fresh time-limited credentials."""
+
+
 AnyRequest = (
     Hello
     | Register
@@ -209,6 +282,14 @@ AnyRequest = (
     | Typing
     | History
     | Sync
+    | CallInvite
+    | CallRinging
+    | CallAccept
+    | CallDecline
+    | CallHangup
+    | CallUpdate
+    | CallCandidate
+    | GetIceServers
 )
 
 REQUEST_TYPES: dict[str, type[Request]] = {

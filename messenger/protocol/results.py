@@ -9,7 +9,8 @@ from __future__ import annotations
 import msgspec
 
 from messenger.protocol import requests as rq
-from messenger.protocol.events import AnyConversationEvent, ContactState, Status
+from messenger.protocol.events import AnyConversationEvent, CallOutcome, ContactState, Status
+from messenger.protocol.files import FileRef
 from messenger.protocol.limits import Limits
 
 
@@ -83,6 +84,14 @@ class Profile(msgspec.Struct, frozen=True, kw_only=True):
     avatar_hash: str | None = None  # see ``messenger.protocol.profiles.avatar_hash``
 
 
+class CallSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """What a history entry for a call says (see ``CallEvent``)."""
+
+    video: bool
+    outcome: CallOutcome
+    duration: float = 0.0
+
+
 class MessageView(msgspec.Struct, frozen=True, kw_only=True):
     """A message as it stands now: edits applied, deletes blanked, reactions summed."""
 
@@ -97,6 +106,10 @@ class MessageView(msgspec.Struct, frozen=True, kw_only=True):
     deleted: bool = False
     # emoji -> usernames who reacted with it
     reactions: dict[str, list[str]] = {}
+    # Set for a call's history entry (then ``client_id`` is the call id and ``text`` empty).
+    call: CallSummary | None = None
+    # Set for a file message (then ``text`` is its caption); gone once the message is deleted.
+    file: FileRef | None = None
 
 
 class Member(msgspec.Struct, frozen=True, kw_only=True):
@@ -146,6 +159,23 @@ class SyncResult(msgspec.Struct, frozen=True, kw_only=True):
     has_more: bool
 
 
+class IceServer(msgspec.Struct, frozen=True, kw_only=True):
+    """One entry of RTCConfiguration.iceServers (W3C WebRTC), ready for the peer connection."""
+
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+class IceServersResult(msgspec.Struct, frozen=True, kw_only=True):
+    """STUN and TURN servers. TURN credentials follow the TURN REST scheme (coturn's
+    ``use-auth-secret``): they stop working at ``expires_at``, so fetch again before a call
+    once that is near. Empty when the server has none configured."""
+
+    servers: list[IceServer]
+    expires_at: float | None = None
+
+
 RESULT_TYPES: dict[type[rq.Request], type[msgspec.Struct]] = {
     rq.Hello: HelloResult,
     rq.Register: AuthResult,
@@ -171,4 +201,12 @@ RESULT_TYPES: dict[type[rq.Request], type[msgspec.Struct]] = {
     rq.Typing: Empty,
     rq.History: HistoryResult,
     rq.Sync: SyncResult,
+    rq.CallInvite: Empty,
+    rq.CallRinging: Empty,
+    rq.CallAccept: Empty,
+    rq.CallDecline: Empty,
+    rq.CallHangup: Empty,
+    rq.CallUpdate: Empty,
+    rq.CallCandidate: Empty,
+    rq.GetIceServers: IceServersResult,
 }

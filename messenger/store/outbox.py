@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 
 from messenger.protocol.events import MessageEvent
+from messenger.protocol.files import FileRef
 from messenger.protocol.results import SendResult
 from messenger.store.database import Database
 from messenger.store.timeline import Timeline
@@ -36,6 +37,12 @@ class OutboxEntry(msgspec.Struct, frozen=True, kw_only=True):
     # it stays for the user to see and is no longer sent.
     error_code: str | None = None
     error_message: str | None = None
+
+    @property
+    def file(self) -> FileRef | None:
+        """A file message's file (kept in the payload as JSON)."""
+        raw = self.payload.get("file")
+        return None if raw is None else msgspec.convert(raw, FileRef)
 
 
 _COLUMNS = (
@@ -92,10 +99,12 @@ class Outbox:
         *,
         reply_to: int | None = None,
         client_id: str | None = None,
+        file: FileRef | None = None,
     ) -> OutboxEntry:
-        return self.enqueue(
-            SEND, conversation, {"text": text, "reply_to": reply_to}, client_id=client_id
-        )
+        payload: dict[str, Any] = {"text": text, "reply_to": reply_to}
+        if file is not None:
+            payload["file"] = msgspec.to_builtins(file)
+        return self.enqueue(SEND, conversation, payload, client_id=client_id)
 
     def get(self, client_id: str) -> OutboxEntry | None:
         row = self._db.conn.execute(
@@ -151,6 +160,7 @@ class Outbox:
             client_id=ack.client_id,
             text=str(entry.payload.get("text", "")),
             reply_to=entry.payload.get("reply_to"),
+            file=entry.file,
         )
         with self._db.transaction(durable=True) as conn:
             self._timeline.apply(event)

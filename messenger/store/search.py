@@ -24,13 +24,13 @@ def fts_query(text: str) -> str | None:
 def search_messages(
     db: Database, text: str, *, conversation: str | None = None, limit: int = 50
 ) -> list[MessageView]:
-    """Messages whose text matches every word of ``text``, newest first."""
+    """Messages whose text or file name matches every word of ``text``, newest first."""
     query = fts_query(text)
     if query is None:
         return []
     sql = (
         "SELECT m.conversation, m.seq, m.ts, m.sender, m.client_id, m.text, m.reply_to, "
-        "m.edited, m.deleted, m.reactions FROM messages_fts "
+        "m.edited, m.deleted, m.reactions, m.call, m.file FROM messages_fts "
         "JOIN messages AS m ON m.id = messages_fts.rowid WHERE messages_fts MATCH ?"
     )
     params: list[object] = [query]

@@ -11,13 +11,15 @@ from messenger.store.meta import Meta
 from messenger.store.outbox import Outbox
 from messenger.store.search import search_messages
 from messenger.store.timeline import Timeline
+from messenger.store.transfers import TransferStore
 
 
 class Store:
     """History cache, outbox and settings of one account on one server.
 
     ``timeline`` holds the materialised conversations, ``outbox`` the requests
-    awaiting acknowledgement, ``meta`` small settings. Open with ``Store.open``
+    awaiting acknowledgement, ``transfers`` the uploads and downloads in progress,
+    ``meta`` small settings. Open with ``Store.open``
     (migrates the file) and close when done.
     """
 
@@ -27,6 +29,7 @@ class Store:
         self.meta = Meta(db)
         self.timeline = Timeline(db)
         self.outbox = Outbox(db, self.timeline)
+        self.transfers = TransferStore(db, self.outbox)
 
     @classmethod
     def open(cls, path: Path) -> Store:

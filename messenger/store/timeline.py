@@ -18,17 +18,20 @@ import msgspec
 
 from messenger.protocol.events import (
     AnyConversationEvent,
+    CallEvent,
     DeleteEvent,
     EditEvent,
     MessageEvent,
     ReactionEvent,
     ReadEvent,
 )
-from messenger.protocol.results import Member, MessageView
+from messenger.protocol.files import FileRef
+from messenger.protocol.results import CallSummary, Member, MessageView
 from messenger.store.database import Database
 
 _MESSAGE_COLUMNS = (
-    "conversation, seq, ts, sender, client_id, text, reply_to, edited, deleted, reactions"
+    "conversation, seq, ts, sender, client_id, text, reply_to, edited, deleted, reactions, call,"
+    " file"
 )
 
 
@@ -44,6 +47,8 @@ def row_to_view(row: sqlite3.Row) -> MessageView:
         edited=bool(row["edited"]),
         deleted=bool(row["deleted"]),
         reactions=msgspec.json.decode(row["reactions"], type=dict[str, list[str]]),
+        call=None if row["call"] is None else msgspec.json.decode(row["call"], type=CallSummary),
+        file=None if row["file"] is None else msgspec.json.decode(row["file"], type=FileRef),
     )
 
 
@@ -154,9 +159,10 @@ class Timeline:
         self._ensure(conn, event.conversation)
         match event:
             case MessageEvent():
+                file = event.file
                 conn.execute(
-                    f"INSERT OR IGNORE INTO messages({_MESSAGE_COLUMNS}) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, '{}')",
+                    f"INSERT OR IGNORE INTO messages({_MESSAGE_COLUMNS}, file_name) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, '{}', NULL, ?, ?)",
                     (
                         event.conversation,
                         event.seq,
@@ -165,6 +171,8 @@ class Timeline:
                         event.client_id,
                         event.text,
                         event.reply_to,
+                        None if file is None else msgspec.json.encode(file).decode(),
+                        "" if file is None else file.name,
                     ),
                 )
                 # Reactions that arrived before their message (out-of-order apply).
@@ -176,9 +184,11 @@ class Timeline:
                     (event.text, event.seq, event.conversation, event.target, event.seq),
                 )
             case DeleteEvent():
-                # Blanking the text also takes it out of the full-text index (trigger).
+                # Blanking the text and file also takes them out of the full-text index
+                # (trigger); a deleted file message no longer offers its file.
                 conn.execute(
-                    "UPDATE messages SET text = '', deleted = 1 WHERE conversation = ? AND seq = ?",
+                    "UPDATE messages SET text = '', file = NULL, file_name = '', deleted = 1"
+                    " WHERE conversation = ? AND seq = ?",
                     (event.conversation, event.target),
                 )
             case ReactionEvent():
@@ -200,6 +210,24 @@ class Timeline:
                 self._refresh_reactions(conn, event.conversation, event.target)
             case ReadEvent():
                 self._raise_marker(conn, event.conversation, event.sender, read=event.up_to)
+            case CallEvent():
+                # Listed like a message (so it sorts, pages and counts as the latest), with
+                # the call id as its client id and its summary in ``call``.
+                summary = CallSummary(
+                    video=event.video, outcome=event.outcome, duration=event.duration
+                )
+                conn.execute(
+                    f"INSERT OR IGNORE INTO messages({_MESSAGE_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, '', NULL, 0, 0, '{}', ?, NULL)",
+                    (
+                        event.conversation,
+                        event.seq,
+                        event.ts,
+                        event.sender,
+                        event.call_id,
+                        msgspec.json.encode(summary).decode(),
+                    ),
+                )
         return True
 
     def _refresh_reactions(self, conn: sqlite3.Connection, conversation: str, target: int) -> None:
@@ -314,5 +342,14 @@ class Timeline:
         row = self._db.conn.execute(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE client_id = ? ORDER BY seq LIMIT 1",
             (client_id,),
+        ).fetchone()
+        return None if row is None else row_to_view(row)
+
+    def find_file(self, file_id: str) -> MessageView | None:
+        """The newest message carrying file ``file_id`` (a scan: for tools, not hot paths)."""
+        row = self._db.conn.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE file IS NOT NULL"
+            " AND json_extract(file, '$.file_id') = ? ORDER BY ts DESC LIMIT 1",
+            (file_id,),
         ).fetchone()
         return None if row is None else row_to_view(row)

@@ -1,4 +1,5 @@
-"""One account's window and everything wired to it: dialogs, notifications, tray, auto-away."""
+"""One account's window and everything wired to it: dialogs, notifications, tray, auto-away,
+calls."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
@@ -17,12 +19,16 @@ from messenger.protocol.events import MessageEvent
 from messenger.protocol.names import direct_peer
 from messenger.resources import APP_ID
 from messenger.ui.account_dialog import AccountDialog
+from messenger.ui.calls.controller import CallController
 from messenger.ui.idle import IdleMonitor
 from messenger.ui.main_window import MainWindow
 from messenger.ui.notifier import Notifier
 from messenger.ui.search_dialog import SearchDialog
 from messenger.ui.session import AccountSession
 from messenger.ui.tray import TrayController
+
+if TYPE_CHECKING:
+    from messenger.calls.manager import CallOptions
 
 # How often idle time is checked for auto-away: well below the shortest threshold (1 min).
 IDLE_POLL_MS = 10_000
@@ -37,6 +43,7 @@ class Services:
     tray: TrayController
     idle: IdleMonitor
     data_dir: Path
+    call_options: CallOptions | None = None  # the call engine's timeouts and network policy
 
 
 class AccountUi(QObject):
@@ -58,6 +65,9 @@ class AccountUi(QObject):
         self.window = MainWindow(session, title_suffix)
         self.notifier = Notifier(services.tray, parent=self, desktop_entry=APP_ID)
         self.autoaway = AutoAway()
+        self.calls = CallController(
+            session, self.notifier, services.prefs, services.save_prefs, services.call_options
+        )
         self._sign_out_task: asyncio.Future[None] | None = None
 
         window = self.window
@@ -67,6 +77,7 @@ class AccountUi(QObject):
         window.search_requested.connect(self.open_search)
         window.about_requested.connect(self.show_about)
         window.presence_chosen.connect(self.autoaway.choose)
+        window.chat.call_requested.connect(self.calls.place)
         session.signed_out.connect(self.signed_out)
         session.message_received.connect(self._on_message)
         self.notifier.activated.connect(self._open_from_notification)
@@ -88,10 +99,12 @@ class AccountUi(QObject):
         self._idle_timer.timeout.connect(self._check_idle)
         self._idle_timer.start()
         self.prefs_changed()
+        self.calls.start()
 
     def prefs_changed(self) -> None:
         prefs = self.services.prefs()
         self.window.hide_on_close = self.services.tray.available and prefs.close_to_tray
+        self.calls.prefs_changed()
 
     def choose_status(self, status: str) -> None:
         """A status picked by hand (tray or window): it wins over auto-away."""
@@ -143,7 +156,9 @@ class AccountUi(QObject):
         # Imported on first use: its devices page loads Qt Multimedia, which start-up skips.
         from messenger.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.services.prefs(), self.window)
+        dialog = SettingsDialog(
+            self.services.prefs(), self.window, connection_test=self.calls.test_connection
+        )
         dialog.applied.connect(self.services.save_prefs)
         dialog.open()
 
@@ -177,6 +192,7 @@ class AccountUi(QObject):
 
     async def close(self) -> None:
         self._idle_timer.stop()
+        await self.calls.close()
         await self.notifier.close()
         self.window.hide_on_close = False
         self.window.close()

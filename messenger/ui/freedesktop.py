@@ -1,7 +1,8 @@
 """Desktop notifications through the freedesktop notification service (Linux and BSD desktops).
 
 Notifications sent here show in the desktop's notification centre, with an
-"Open" action; clicking one reports its conversation with ``activated``. The
+"Open" action; clicking one reports its conversation with ``activated``. An incoming call's
+notification offers answering and declining, reported with ``call_action``. The
 desktop's own do-not-disturb is read where it is published: the ``Inhibited``
 property of the notification service (KDE Plasma and others) and GNOME's
 "show banners" setting through the settings portal.
@@ -50,6 +51,14 @@ BANNERS_SETTING = (GNOME_NOTIFICATIONS, "show-banners")
 
 CALL_TIMEOUT = 5.0  # a service started on demand by the bus may take a moment
 OPEN_ACTIONS = ("default", "open")
+# An incoming call's buttons: action key and label (the default action opens its window).
+CALL_ACTIONS = (
+    ("default", "Open"),
+    ("voice", "Answer"),
+    ("video", "Answer with video"),
+    ("decline", "Decline"),
+)
+CRITICAL = 2  # the urgency that keeps a notification on screen until it is dealt with
 
 # The connection to the bus is gone: nothing more will get through it.
 ConnectionLost = (OSError, EOFError, RouterClosed)
@@ -68,6 +77,7 @@ class FreedesktopNotifications(QObject):
     """One connection to the session bus's notification service."""
 
     activated = Signal(str)  # conversation of a notification the user clicked
+    call_action = Signal(str, str)  # call id, action: default, voice, video or decline
 
     def __init__(
         self,
@@ -95,6 +105,7 @@ class FreedesktopNotifications(QObject):
         self.capabilities: set[str] = set()
         self._ids: dict[str, int] = {}  # conversation -> its notification on screen
         self._conversations: dict[int, str] = {}
+        self._calls: dict[int, str] = {}  # notification id -> call id, while it rings
         self._inhibited = False
         self._banners_off = False
 
@@ -176,6 +187,48 @@ class FreedesktopNotifications(QObject):
             self._ids[conversation] = notification_id
             self._conversations[notification_id] = conversation
 
+    async def notify_call(self, call_id: str, title: str, body: str) -> None:
+        """Show a ringing call with its answers; it stays until ``withdraw_call``.
+
+        Raises one of ``DBusUnavailable`` when the service cannot be reached.
+        """
+        if "body-markup" in self.capabilities:
+            body = html.escape(body, quote=False)
+        actions = (
+            [word for pair in CALL_ACTIONS for word in pair]
+            if "actions" in self.capabilities
+            else []
+        )
+        hints: dict[str, tuple[str, Any]] = {
+            "category": ("s", "call.incoming"),
+            "urgency": ("y", CRITICAL),
+            "suppress-sound": ("b", True),  # the app rings itself, until the call is answered
+        }
+        if self._desktop_entry:
+            hints["desktop-entry"] = ("s", self._desktop_entry)
+        if self._image is not None:
+            hints["image-data"] = ("(iiibiiay)", self._image)
+        message = new_method_call(
+            NOTIFICATIONS,
+            "Notify",
+            "susssasa{sv}i",
+            (self._app_name, 0, "", title, body, actions, hints, 0),  # 0: never expires
+        )
+        async with self._sending:
+            (notification_id,) = await self._call(message)
+            self._calls[notification_id] = call_id
+
+    async def withdraw_call(self, call_id: str) -> None:
+        """The call stopped ringing: its notification goes."""
+        ids = [n for n, c in self._calls.items() if c == call_id]
+        for notification_id in ids:
+            del self._calls[notification_id]
+            if self._router is not None:
+                with contextlib.suppress(*DBusUnavailable):
+                    await self._call(
+                        new_method_call(NOTIFICATIONS, "CloseNotification", "u", (notification_id,))
+                    )
+
     async def withdraw(self, conversation: str) -> None:
         """Take a conversation's notification off the screen (its chat was opened)."""
         notification_id = self._ids.pop(conversation, None)
@@ -216,10 +269,14 @@ class FreedesktopNotifications(QObject):
         if interface == SERVICE and member == "ActionInvoked":
             notification_id, action = body
             conversation = self._conversations.get(notification_id)
+            call_id = self._calls.get(notification_id)
             if conversation is not None and action in OPEN_ACTIONS:
                 self.activated.emit(conversation)
+            elif call_id is not None and action in {key for key, _label in CALL_ACTIONS}:
+                self.call_action.emit(call_id, action)
         elif interface == SERVICE and member == "NotificationClosed":
             self._forget(body[0])
+            self._calls.pop(body[0], None)
         elif member == "PropertiesChanged" and body[0] == SERVICE and "Inhibited" in body[1]:
             self._set_dnd(inhibited=bool(_unwrap(body[1]["Inhibited"])))
         elif member == "SettingChanged" and tuple(body[:2]) == (
@@ -231,6 +288,7 @@ class FreedesktopNotifications(QObject):
             # A restarted service numbers its notifications afresh: ours are gone.
             self._ids.clear()
             self._conversations.clear()
+            self._calls.clear()
 
     def _set_dnd(self, *, inhibited: bool | None = None, banners_off: bool | None = None) -> None:
         before = self.dnd

@@ -5,7 +5,8 @@ D-Bus where there is one (the desktop's notification centre, with actions), else
 the tray icon's balloon, else nothing but a log line. Whatever the backend, every
 notification raised is recorded in ``raised`` and clicking one emits ``activated``
 with its conversation. What deserves a notification is decided beforehand by
-``messenger.account.notify_policy``.
+``messenger.account.notify_policy``. An incoming call raises one with its answers
+(``notify_call``); what the user picks comes back as ``call_action``.
 """
 
 from __future__ import annotations
@@ -44,12 +45,14 @@ class RaisedNotification:
     conversation: str
     backend: str
     sound: bool
+    call_id: str = ""  # set for an incoming call's notification
 
 
 class Notifier(QObject):
     """Shows notifications through the best backend the desktop offers."""
 
     activated = Signal(str)  # the user clicked the notification of this conversation
+    call_action = Signal(str, str)  # call id, action: default (open), voice, video or decline
     backend_changed = Signal(str)
 
     def __init__(
@@ -79,6 +82,7 @@ class Notifier(QObject):
         self._freedesktop: FreedesktopNotifications | None = None
         self._waiting: list[tuple[str, str, str, bool]] = []
         self._balloon_conversation: str | None = None
+        self._balloon_call: str | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.raised: list[RaisedNotification] = []
         self.backend = NONE
@@ -122,6 +126,26 @@ class Notifier(QObject):
             return
         self._dispatch(title, body, conversation, sound)
 
+    def notify_call(self, call_id: str, title: str, body: str) -> None:
+        """Raise a ringing call's notification, with its answers where the desktop shows them.
+
+        Not queued while the backend is still being found: the incoming-call window and
+        the ringtone already say it, and a call notification shown late would be wrong.
+        """
+        self.raised.append(RaisedNotification(title, body, "", self.backend, False, call_id))
+        if self.backend == FREEDESKTOP and self._freedesktop is not None:
+            self._spawn(self._send_call(self._freedesktop, call_id, title, body))
+        elif self.backend == BALLOON and self._tray is not None:
+            self._balloon_conversation, self._balloon_call = None, call_id
+            self._tray.show_message(title, body, self)
+
+    def withdraw_call(self, call_id: str) -> None:
+        """The call stopped ringing: its notification has nothing left to offer."""
+        if self._balloon_call == call_id:
+            self._balloon_call = None
+        if self._freedesktop is not None:
+            self._spawn(self._freedesktop.withdraw_call(call_id))
+
     def withdraw(self, conversation: str) -> None:
         """The user opened this chat: its notification has done its job."""
         if self._freedesktop is not None:
@@ -145,7 +169,7 @@ class Notifier(QObject):
         if self.backend == FREEDESKTOP and self._freedesktop is not None:
             self._spawn(self._send(self._freedesktop, title, body, conversation))
         elif self.backend == BALLOON and self._tray is not None:
-            self._balloon_conversation = conversation
+            self._balloon_conversation, self._balloon_call = conversation, None
             self._tray.show_message(title, body, self)
         else:
             log.info("no way to show a desktop notification for a message in %s", conversation)
@@ -166,8 +190,19 @@ class Notifier(QObject):
                 self._set_backend(self._fallback())
                 await backend.close()
             if self._tray is not None:
-                self._balloon_conversation = conversation
+                self._balloon_conversation, self._balloon_call = conversation, None
                 self._tray.show_message(title, body, self)
+
+    async def _send_call(
+        self, backend: FreedesktopNotifications, call_id: str, title: str, body: str
+    ) -> None:
+        from messenger.ui.freedesktop import DBusUnavailable
+
+        try:
+            await backend.notify_call(call_id, title, body)
+        except DBusUnavailable as exc:
+            # The incoming-call window is on screen anyway; the notification only adds to it.
+            log.warning("the notification service did not take a call notification (%s)", exc)
 
     async def _start_freedesktop(self) -> None:
         try:
@@ -191,6 +226,7 @@ class Notifier(QObject):
         if backend is not None:
             self._freedesktop = backend
             backend.activated.connect(self.activated)
+            backend.call_action.connect(self.call_action)
             self._set_backend(FREEDESKTOP)
         else:
             self._set_backend(self._fallback())
@@ -211,7 +247,11 @@ class Notifier(QObject):
             self.backend_changed.emit(backend)
 
     def _on_balloon_clicked(self, tag: object) -> None:
-        if tag is self and self._balloon_conversation is not None:
+        if tag is not self:
+            return
+        if self._balloon_call is not None:
+            self.call_action.emit(self._balloon_call, "default")
+        elif self._balloon_conversation is not None:
             self.activated.emit(self._balloon_conversation)
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:

@@ -2,20 +2,26 @@
 
 The dialog never saves or applies anything itself; ``applied`` carries a new
 ``Preferences`` and the app saves it and applies it (theme, tray, auto-away),
-so there is one place where settings take effect.
+so there is one place where settings take effect. The one action it runs is
+"Test my connection", through the coroutine the account's call controller gives it.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 import msgspec
 from PySide6.QtCore import Signal
-from PySide6.QtMultimedia import QAudioDevice, QCameraDevice, QMediaDevices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
+    QPushButton,
     QSizePolicy,
     QSpinBox,
     QTabWidget,
@@ -25,12 +31,11 @@ from PySide6.QtWidgets import (
 
 from messenger.account.preferences import Preferences
 from messenger.ui import theme
-from messenger.ui.theme import hint_label
+from messenger.ui.media import devices
+from messenger.ui.theme import InlineMessage, hint_label
 
-
-def device_key(device: QAudioDevice | QCameraDevice) -> str:
-    """How a device is remembered in the settings: its platform id, as hex."""
-    return bytes(device.id().toHex().data()).decode("ascii")
+# Runs "Test my connection": the result in plain words, one check per line.
+ConnectionTest = Callable[[], Coroutine[Any, Any, str]]
 
 
 def _page(*rows: QWidget | tuple[str, QWidget]) -> QWidget:
@@ -57,12 +62,14 @@ def _indented(widget: QWidget) -> QWidget:
 
 
 class DeviceChoice(QWidget):
-    """A "System default" + devices combo box, and a note when there are none."""
+    """A "System default" + devices + synthetic device combo box, and a note when no
+    hardware is found."""
 
     def __init__(
         self,
         accessible_name: str,
-        devices: list[tuple[str, str]],
+        hardware: list[devices.Device],
+        synthetic: list[devices.Device],
         chosen: str,
         none_found: str,
     ) -> None:
@@ -70,15 +77,15 @@ class DeviceChoice(QWidget):
         self.combo = QComboBox()
         self.combo.setAccessibleName(accessible_name)
         self.combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.combo.addItem("System default", "")
-        for key, description in devices:
-            self.combo.addItem(description, key)
+        self.combo.addItem(devices.DEFAULT_LABEL, "")
+        for device in [*hardware, *synthetic]:
+            self.combo.addItem(device.label, device.key)
         if chosen and self.combo.findData(chosen) < 0:
             # Keep a choice whose device is unplugged now; it works again when it returns.
             self.combo.addItem("Previously chosen device (not connected)", chosen)
         self.combo.setCurrentIndex(max(0, self.combo.findData(chosen)))
         self.note = hint_label(none_found)
-        self.note.setVisible(not devices)
+        self.note.setVisible(not hardware)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.combo)
@@ -94,10 +101,19 @@ class SettingsDialog(QDialog):
 
     applied = Signal(object)  # Preferences
 
-    def __init__(self, prefs: Preferences, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        prefs: Preferences,
+        parent: QWidget | None = None,
+        *,
+        connection_test: ConnectionTest | None = None,
+    ) -> None:
+        """``connection_test`` runs "Test my connection" (absent: the button is not shown)."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._prefs = prefs
+        self._connection_test = connection_test
+        self._test_task: asyncio.Task[None] | None = None
 
         # --- notifications -------------------------------------------------------------
         self.notifications = QCheckBox("Show a notification for new messages")
@@ -137,31 +153,54 @@ class SettingsDialog(QDialog):
             self.close_to_tray,
         )
 
-        # --- audio and video ------------------------------------------------------------
+        # --- calls: devices, echo, connection -------------------------------------------
         self.microphone = DeviceChoice(
             "Microphone",
-            [(device_key(d), d.description()) for d in QMediaDevices.audioInputs()],
+            devices.hardware("microphone"),
+            devices.synthetic("microphone"),
             prefs.audio_input,
-            "No microphone found.",
+            "No microphone found: calls send a test tone instead.",
         )
         self.speaker = DeviceChoice(
             "Speaker",
-            [(device_key(d), d.description()) for d in QMediaDevices.audioOutputs()],
+            devices.hardware("speaker"),
+            [],
             prefs.audio_output,
-            "No speaker found.",
+            "No speaker found: calls are silent here.",
         )
         self.camera = DeviceChoice(
             "Camera",
-            [(device_key(d), d.description()) for d in QMediaDevices.videoInputs()],
+            devices.hardware("camera"),
+            devices.synthetic("camera"),
             prefs.camera,
-            "No camera found.",
+            "No camera found: video calls send a test pattern instead.",
         )
-        devices = _page(
+        self.echo_cancellation = QCheckBox("Cancel echo and background noise")
+        self.echo_cancellation.setToolTip(
+            "Keeps the other person from hearing themselves when you use speakers, not a headset"
+        )
+        calls_rows: list[QWidget | tuple[str, QWidget]] = [
             ("&Microphone:", self.microphone),
             ("&Speaker:", self.speaker),
             ("&Camera:", self.camera),
-            hint_label("Used for calls. System default follows the device chosen in your system."),
+            hint_label("System default follows the device chosen in your system."),
+            self.echo_cancellation,
+        ]
+        self.test_button = QPushButton("&Test my connection")
+        self.test_button.setToolTip(
+            "Check that the call servers (STUN and TURN) can be reached from this network"
         )
+        self.test_result = InlineMessage()
+        self.test_result.setAccessibleName("Connection test result")
+        if connection_test is not None:
+            self.test_button.clicked.connect(self._test_connection)
+            test_row = QWidget()
+            row = QHBoxLayout(test_row)
+            row.setContentsMargins(0, 8, 0, 0)
+            row.addWidget(self.test_button)
+            row.addStretch(1)
+            calls_rows += [test_row, self.test_result]
+        calls = _page(*calls_rows)
 
         # --- server ---------------------------------------------------------------------
         self.port = QSpinBox()
@@ -180,7 +219,7 @@ class SettingsDialog(QDialog):
         self.pages.addTab(notifications, "&Notifications")
         self.pages.addTab(presence, "P&resence")
         self.pages.addTab(appearance, "&Appearance")
-        self.pages.addTab(devices, "Audio && &video")
+        self.pages.addTab(calls, "&Calls")
         self.pages.addTab(server, "Ser&ver")
         self.pages.setAccessibleName("Settings pages")
 
@@ -201,7 +240,7 @@ class SettingsDialog(QDialog):
 
         for box in (self.notifications, self.preview, self.sound, self.auto_away):
             box.setAccessibleName(box.text())
-        for box in (self.start_minimized, self.close_to_tray):
+        for box in (self.start_minimized, self.close_to_tray, self.echo_cancellation):
             box.setAccessibleName(box.text())
         self._load(prefs)
         for box in (
@@ -211,6 +250,7 @@ class SettingsDialog(QDialog):
             self.auto_away,
             self.start_minimized,
             self.close_to_tray,
+            self.echo_cancellation,
         ):
             box.toggled.connect(self._changed)
         for spin in (self.away_minutes, self.port):
@@ -229,6 +269,7 @@ class SettingsDialog(QDialog):
         self.start_minimized.setChecked(prefs.start_minimized)
         self.close_to_tray.setChecked(prefs.close_to_tray)
         self.port.setValue(prefs.embedded_port)
+        self.echo_cancellation.setChecked(prefs.echo_cancellation)
 
     def preferences(self) -> Preferences:
         """The preferences as the form shows them now."""
@@ -245,6 +286,7 @@ class SettingsDialog(QDialog):
             audio_input=self.microphone.value(),
             audio_output=self.speaker.value(),
             camera=self.camera.value(),
+            echo_cancellation=self.echo_cancellation.isChecked(),
             embedded_port=self.port.value(),
         )
 
@@ -265,3 +307,25 @@ class SettingsDialog(QDialog):
     def _ok(self) -> None:
         self._apply()
         self.accept()
+
+    # --- "Test my connection" -----------------------------------------------------------
+
+    def _test_connection(self) -> None:
+        assert self._connection_test is not None
+        self.test_button.setEnabled(False)
+        self.test_result.show_info("Testing… this takes up to a few seconds.")
+        self._test_task = asyncio.ensure_future(self._run_test(self._connection_test))
+
+    async def _run_test(self, test: ConnectionTest) -> None:
+        try:
+            self.test_result.show_info(await test())
+        except Exception as exc:
+            # Whatever went wrong, the dialog says it and stays usable.
+            self.test_result.show_error(f"The test could not run: {exc}")
+        finally:
+            self.test_button.setEnabled(True)
+
+    def done(self, result: int) -> None:
+        if self._test_task is not None:
+            self._test_task.cancel()  # a test still running has no one left to tell
+        super().done(result)

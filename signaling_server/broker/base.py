@@ -20,5 +20,8 @@ class Broker(Protocol):
     ) -> None:
         """Send ``frame`` to every connection of ``user_ids`` but ``exclude_session``'s."""
 
+    def publish_to_sessions(self, session_ids: Iterable[int], frame: bytes) -> None:
+        """Send ``frame`` to every connection of these sessions (one device each)."""
+
     def end_sessions(self, session_ids: Iterable[int], reason: str) -> None:
         """Close every connection of these sessions, wherever it is."""

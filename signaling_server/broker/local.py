@@ -22,5 +22,8 @@ class LocalBroker:
     ) -> None:
         self._hub.deliver(user_ids, frame, exclude_session)
 
+    def publish_to_sessions(self, session_ids: Iterable[int], frame: bytes) -> None:
+        self._hub.deliver_to_sessions(session_ids, frame)
+
     def end_sessions(self, session_ids: Iterable[int], reason: str) -> None:
         self._hub.end_sessions(session_ids, reason)

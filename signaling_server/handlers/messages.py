@@ -21,6 +21,7 @@ from messenger.protocol.codec import encode
 from messenger.protocol.errors import ErrorCode, ProtocolError
 from messenger.protocol.events import (
     AnyConversationEvent,
+    CallEvent,
     DeleteEvent,
     DeliveredEvent,
     EditEvent,
@@ -29,6 +30,7 @@ from messenger.protocol.events import (
     ReadEvent,
     TypingEvent,
 )
+from messenger.protocol.files import normalize_file_ref
 from signaling_server.connection import Connection
 from signaling_server.context import ServerContext
 from signaling_server.replies import as_protocol_error
@@ -44,7 +46,11 @@ def to_event(ev: StoredEvent) -> AnyConversationEvent:
     }
     if ev.kind == "message":
         return MessageEvent(
-            **common, client_id=ev.client_id or "", text=ev.text or "", reply_to=ev.reply_to
+            **common,
+            client_id=ev.client_id or "",
+            text=ev.text or "",
+            reply_to=ev.reply_to,
+            file=ev.file,
         )
     if ev.kind == "edit":
         return EditEvent(**common, target=ev.target or 0, text=ev.text or "")
@@ -53,6 +59,14 @@ def to_event(ev: StoredEvent) -> AnyConversationEvent:
     if ev.kind == "reaction":
         return ReactionEvent(
             **common, target=ev.target or 0, emoji=ev.emoji or "", add=bool(ev.add)
+        )
+    if ev.call is not None:
+        return CallEvent(
+            **common,
+            call_id=ev.client_id or "",
+            video=ev.call.video,
+            outcome=ev.call.outcome,  # type: ignore[arg-type]
+            duration=ev.call.duration,
         )
     return ReadEvent(**common, up_to=ev.target or 0)
 
@@ -69,11 +83,20 @@ def to_view(row: MessageRow) -> rs.MessageView:
         edited=row.edited,
         deleted=row.deleted,
         reactions=row.reactions,
+        call=None
+        if row.call is None
+        else rs.CallSummary(
+            video=row.call.video,
+            outcome=row.call.outcome,  # type: ignore[arg-type]
+            duration=row.call.duration,
+        ),
+        file=row.file,
     )
 
 
-def _check_text(ctx: ServerContext, text: str) -> None:
-    if not text.strip():
+def _check_text(ctx: ServerContext, text: str, *, caption: bool = False) -> None:
+    """A message needs text within the limit; a file message's caption may be empty."""
+    if not caption and not text.strip():
         raise ProtocolError(ErrorCode.BAD_REQUEST, "a message needs some text")
     limit = ctx.settings.limits.max_text_chars
     if len(text) > limit:
@@ -122,7 +145,7 @@ def _event_result(key: str) -> Callable[[Appended], msgspec.Struct]:
 
 def send(ctx: ServerContext, conn: Connection, req: rq.Send) -> None:
     assert conn.user_id is not None
-    _check_text(ctx, req.text)
+    _check_text(ctx, req.text, caption=req.file is not None)
     pending = ctx.storage.append_message(
         conn.user_id,
         conn.username,
@@ -131,6 +154,7 @@ def send(ctx: ServerContext, conn: Connection, req: rq.Send) -> None:
         req.text,
         req.reply_to,
         time.time(),
+        file=None if req.file is None else normalize_file_ref(req.file),
     )
 
     def ack(appended: Appended) -> msgspec.Struct:

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Protocol
 
+from messenger.protocol.files import FileRef
 from signaling_server.storage.records import (
     Appended,
     ContactRow,
     ConversationRow,
+    FileRow,
     MessageRow,
     ProfileRow,
     Session,
@@ -81,7 +83,11 @@ class Storage(Protocol):
         text: str,
         reply_to: int | None,
         now: float,
-    ) -> Awaitable[Appended]: ...
+        file: FileRef | None = None,
+    ) -> Awaitable[Appended]:
+        """Store a message; with ``file`` only if it is a complete upload of the sender's
+        with that size and hash (``NotFound``, ``Forbidden``, ``Invalid`` otherwise)."""
+
     def append_edit(
         self, user_id: int, user: str, key: str, target: int, text: str, now: float
     ) -> Awaitable[Appended]: ...
@@ -105,3 +111,42 @@ class Storage(Protocol):
     ) -> tuple[list[StoredEvent], int, bool]: ...
     async def list_conversations(self, user_id: int) -> list[ConversationRow]: ...
     async def other_members(self, user_id: int, user: str, key: str) -> list[int]: ...
+
+    # call history
+    def append_call(
+        self,
+        caller_id: int,
+        caller: str,
+        callee_id: int,
+        callee: str,
+        call_id: str,
+        video: bool,
+        outcome: str,
+        duration: float,
+        now: float,
+    ) -> Awaitable[Appended]:
+        """Add a finished call to the pair's direct conversation (sender = caller); no event
+        while either blocks the other. Recipients are both users, every session."""
+
+    async def call_id_used(self, caller_id: int, call_id: str) -> bool:
+        """Whether the caller already used ``call_id`` (for a call or as a message id)."""
+
+    # files (the bytes are the file service's; these are the rows)
+    async def create_upload(self, row: FileRow, quota_bytes: int, max_pending: int) -> FileRow:
+        """Record an upload, or raise ``QuotaExceeded`` if the uploader has no room for it."""
+
+    async def file(self, file_id: str) -> FileRow | None: ...
+    async def touch_upload(self, file_id: str, expires_at: float) -> None: ...
+    async def complete_upload(self, file_id: str, now: float) -> None: ...
+    async def delete_unsent_file(self, file_id: str) -> bool:
+        """Remove an upload no message carries; False (and nothing removed) if one does."""
+
+    async def blob_needed(self, sha256: str) -> bool:
+        """Whether a complete file still has this content."""
+
+    async def may_download(self, file_id: str, user_id: int) -> bool: ...
+    async def sweep_files(
+        self, now: float, unsent_before: float, keep: frozenset[str]
+    ) -> list[FileRow]:
+        """Remove and return abandoned uploads but those in ``keep``: incomplete ones past
+        their expiry, and complete ones no message carries finished before ``unsent_before``."""

@@ -25,3 +25,11 @@ class NotAccepted(StorageError):
 
 class Conflict(StorageError):
     """A client id reused with other content."""
+
+
+class Invalid(StorageError):
+    """A request that contradicts what is stored (a file reference that is not the upload)."""
+
+
+class QuotaExceeded(StorageError):
+    """An upload past the user's storage quota or unfinished-upload limit."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
+from messenger.protocol.files import FileRef
+
 
 class User(msgspec.Struct, frozen=True, kw_only=True):
     id: int
@@ -48,6 +50,14 @@ class ProfileRow(msgspec.Struct, frozen=True, kw_only=True):
     avatar_hash: str | None = None
 
 
+class CallRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """What a call's history entry holds besides the common event fields."""
+
+    video: bool
+    outcome: str  # answered | missed | declined
+    duration: float  # seconds from answer to hang-up, 0 unless answered
+
+
 class StoredEvent(msgspec.Struct, frozen=True, kw_only=True):
     """A sequenced conversation event as committed."""
 
@@ -55,13 +65,15 @@ class StoredEvent(msgspec.Struct, frozen=True, kw_only=True):
     seq: int
     ts: float
     sender: str
-    kind: str  # message | edit | delete | reaction | read
-    client_id: str | None = None
+    kind: str  # message | edit | delete | reaction | read | call
+    client_id: str | None = None  # a call's id for kind 'call'
     text: str | None = None
     target: int | None = None
     emoji: str | None = None
     add: bool | None = None
     reply_to: int | None = None
+    call: CallRecord | None = None  # set for kind 'call'
+    file: FileRef | None = None  # set for a file message
 
 
 class Appended(msgspec.Struct, frozen=True, kw_only=True):
@@ -89,6 +101,8 @@ class MessageRow(msgspec.Struct, frozen=True, kw_only=True):
     edited: bool
     deleted: bool
     reactions: dict[str, list[str]]
+    call: CallRecord | None = None  # a call's history entry (client_id is the call id)
+    file: FileRef | None = None  # a file message's file (text is its caption)
 
 
 class MemberRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -105,3 +119,21 @@ class ConversationRow(msgspec.Struct, frozen=True, kw_only=True):
     unread: int
     members: list[MemberRow]
     last_message: MessageRow | None
+
+
+class FileRow(msgspec.Struct, frozen=True, kw_only=True):
+    """An upload: incomplete while ``completed_at`` is None; its bytes are on disk."""
+
+    id: str
+    uploader_id: int
+    name: str
+    mime: str
+    size: int
+    sha256: str
+    created_at: float
+    completed_at: float | None
+    expires_at: float
+
+    @property
+    def complete(self) -> bool:
+        return self.completed_at is not None

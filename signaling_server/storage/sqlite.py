@@ -7,8 +7,11 @@ import sqlite3
 from functools import partial
 from pathlib import Path
 
+from messenger.protocol.files import FileRef
 from signaling_server.storage import sqlite_accounts as acc
+from signaling_server.storage import sqlite_calls as calls
 from signaling_server.storage import sqlite_conversations as conv
+from signaling_server.storage import sqlite_files as files
 from signaling_server.storage import sqlite_profiles as prof
 from signaling_server.storage import sqlite_reads as reads
 from signaling_server.storage.migrate import upgrade_to_head
@@ -16,6 +19,7 @@ from signaling_server.storage.records import (
     Appended,
     ContactRow,
     ConversationRow,
+    FileRow,
     MessageRow,
     ProfileRow,
     Session,
@@ -159,6 +163,7 @@ class SqliteStorage:
         text: str,
         reply_to: int | None,
         now: float,
+        file: FileRef | None = None,
     ) -> asyncio.Future[Appended]:
         return self._runner.write(
             partial(
@@ -171,6 +176,7 @@ class SqliteStorage:
                 text=text,
                 reply_to=reply_to,
                 now=now,
+                file=file,
             )
         )
 
@@ -279,3 +285,83 @@ class SqliteStorage:
         return await self._runner.read(
             partial(reads.other_members, user_id=user_id, user=user, key=key)
         )
+
+    # call history ----------------------------------------------------------------------
+
+    def append_call(
+        self,
+        caller_id: int,
+        caller: str,
+        callee_id: int,
+        callee: str,
+        call_id: str,
+        video: bool,
+        outcome: str,
+        duration: float,
+        now: float,
+    ) -> asyncio.Future[Appended]:
+        return self._runner.write(
+            partial(
+                calls.append_call,
+                cache=self._cache,
+                caller_id=caller_id,
+                caller=caller,
+                callee_id=callee_id,
+                callee=callee,
+                call_id=call_id,
+                video=video,
+                outcome=outcome,
+                duration=duration,
+                now=now,
+            )
+        )
+
+    async def call_id_used(self, caller_id: int, call_id: str) -> bool:
+        return await self._runner.read(
+            partial(calls.call_id_used, caller_id=caller_id, call_id=call_id)
+        )
+
+    # files -------------------------------------------------------------------------------
+
+    async def create_upload(self, row: FileRow, quota_bytes: int, max_pending: int) -> FileRow:
+        return await self._runner.write(
+            partial(files.create_upload, row=row, quota_bytes=quota_bytes, max_pending=max_pending)
+        )
+
+    async def file(self, file_id: str) -> FileRow | None:
+        return await self._runner.read(partial(files.file_row, file_id=file_id))
+
+    async def touch_upload(self, file_id: str, expires_at: float) -> None:
+        await self._runner.write(
+            partial(files.touch_upload, file_id=file_id, expires_at=expires_at)
+        )
+
+    async def complete_upload(self, file_id: str, now: float) -> None:
+        await self._runner.write(partial(files.complete_upload, file_id=file_id, now=now))
+
+    async def delete_unsent_file(self, file_id: str) -> bool:
+        def op(c: sqlite3.Connection) -> bool:
+            return not files.is_referenced(c, file_id) and files.delete_file(c, file_id)
+
+        return await self._runner.write(op)
+
+    async def blob_needed(self, sha256: str) -> bool:
+        return await self._runner.read(partial(files.blob_needed, sha256=sha256))
+
+    async def may_download(self, file_id: str, user_id: int) -> bool:
+        return await self._runner.read(
+            partial(files.may_download, file_id=file_id, user_id=user_id)
+        )
+
+    async def sweep_files(
+        self, now: float, unsent_before: float, keep: frozenset[str]
+    ) -> list[FileRow]:
+        def op(c: sqlite3.Connection) -> list[FileRow]:
+            # Chosen and removed in one transaction on the writer thread, where messages
+            # attach files too: a file cannot be attached between the two.
+            gone = [row for row in files.abandoned(c, now, unsent_before) if row.id not in keep]
+            for row in gone:
+                files.delete_file(c, row.id)
+            return gone
+
+        return await self._runner.write(op)

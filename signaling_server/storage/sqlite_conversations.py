@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import sqlite3
 
+from messenger.protocol.files import FileRef
 from messenger.protocol.names import direct_members
 from signaling_server.storage import sqlite_accounts as accounts
+from signaling_server.storage import sqlite_files as files
 from signaling_server.storage.errors import Conflict, Forbidden, NotAccepted, NotFound
 from signaling_server.storage.records import Appended, StoredEvent
 from signaling_server.storage.sqlite_cache import ConvState as _Conv
@@ -104,18 +106,21 @@ def _prior(
     client_id: str,
     text: str,
     reply_to: int | None,
+    file_id: str | None = None,
 ) -> Appended | None:
     """A resend of an acknowledged message is answered from the original."""
     prior = c.execute(
-        "SELECT cv.key, e.seq, e.ts, e.text, e.reply_to, e.deleted FROM events e"
-        " JOIN conversations cv ON cv.id = e.conversation_id"
+        "SELECT cv.key, e.seq, e.ts, e.text, e.reply_to, e.deleted, e.conversation_id"
+        " FROM events e JOIN conversations cv ON cv.id = e.conversation_id"
         " WHERE e.sender_id = ? AND e.client_id = ?",
         (sender_id, client_id),
     ).fetchone()
     if prior is None:
         return None
-    p_key, p_seq, p_ts, p_text, p_reply, p_deleted = prior
+    p_key, p_seq, p_ts, p_text, p_reply, p_deleted, p_conv = prior
     if p_key != key or p_reply != reply_to or (p_text != text and not p_deleted):
+        raise Conflict(client_id)
+    if not p_deleted and files.attached_id(c, p_conv, p_seq) != file_id:
         raise Conflict(client_id)
     event = StoredEvent(
         conversation=key,
@@ -161,7 +166,9 @@ def append_message(
     text: str,
     reply_to: int | None,
     now: float,
+    file: FileRef | None = None,
 ) -> Appended:
+    file_id = None if file is None else file.file_id
     try:
         conv = _writable_conv(c, cache, sender_id, sender, key, now)
         hidden_from = _blocked_by(c, cache, conv, sender_id)
@@ -177,9 +184,11 @@ def append_message(
                     raise NotAccepted(key)
         if reply_to is not None and not _is_message(c, conv.id, reply_to):
             raise NotFound(f"reply target {reply_to}")
+        if file is not None:
+            files.check_attachable(c, sender_id, file)
     except (NotAccepted, NotFound, Forbidden):
         # A resend of a message acknowledged before things changed still gets its ack.
-        earlier = _prior(c, sender_id, sender, key, client_id, text, reply_to)
+        earlier = _prior(c, sender_id, sender, key, client_id, text, reply_to, file_id)
         if earlier is None:
             raise
         return earlier
@@ -200,10 +209,12 @@ def append_message(
             hidden_from=hidden_from,
         )
     except sqlite3.IntegrityError:
-        earlier = _prior(c, sender_id, sender, key, client_id, text, reply_to)
+        earlier = _prior(c, sender_id, sender, key, client_id, text, reply_to, file_id)
         if earlier is None:
             raise
         return earlier
+    if file is not None:
+        files.attach(c, conv.id, seq, file)
     c.execute("UPDATE conversations SET last_seq = ? WHERE id = ?", (seq, conv.id))
     conv.last_seq = seq
     event = StoredEvent(
@@ -215,6 +226,7 @@ def append_message(
         client_id=client_id,
         text=text,
         reply_to=reply_to,
+        file=file,
     )
     return Appended(event=event, recipients=_recipients(conv, hidden_from))
 
@@ -309,6 +321,7 @@ def append_delete(
     c.execute(
         "DELETE FROM reactions WHERE conversation_id = ? AND target_seq = ?", (conv.id, target)
     )
+    files.detach(c, conv.id, target)
     return _append(c, cache, conv, user_id, user, now, "delete", target=target)
 
 

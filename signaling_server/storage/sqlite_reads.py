@@ -9,8 +9,10 @@ import sqlite3
 
 from messenger.protocol.names import direct_members
 from signaling_server.storage import sqlite_accounts as accounts
+from signaling_server.storage import sqlite_files as files
 from signaling_server.storage.errors import Forbidden, NotFound
 from signaling_server.storage.records import (
+    CallRecord,
     ConversationRow,
     MemberRow,
     MessageRow,
@@ -20,8 +22,17 @@ from signaling_server.storage.sqlite_cache import ConvState
 from signaling_server.storage.sqlite_cache import load_conv as _load
 
 _EVENT_COLS = (
-    "e.seq, e.ts, u.username, e.kind, e.client_id, e.text, e.target, e.emoji, e.flag, e.reply_to"
+    "e.seq, e.ts, u.username, e.kind, e.client_id, e.text, e.target, e.emoji, e.flag, e.reply_to,"
+    " e.call_outcome, e.call_duration"
 )
+
+
+def _call(kind: object, flag: object, outcome: object, duration: object) -> CallRecord | None:
+    """A call entry's own fields (``flag`` holds whether it was a video call)."""
+    if kind != "call":
+        return None
+    seconds = float(duration) if isinstance(duration, int | float) else 0.0
+    return CallRecord(video=bool(flag), outcome=str(outcome), duration=seconds)
 
 
 def _readable(c: sqlite3.Connection, key: str, viewer_id: int, viewer: str) -> ConvState | None:
@@ -62,6 +73,7 @@ def _message_rows(
         return []
     seqs = [int(r[0]) for r in rows]  # type: ignore[call-overload]
     reactions = _reactions(c, conv_id, min(seqs), max(seqs), viewer_id)
+    attached = files.attachments(c, conv_id, seqs)
     return [
         MessageRow(
             conversation=key,
@@ -74,15 +86,19 @@ def _message_rows(
             edited=bool(r[6]),
             deleted=bool(r[7]),
             reactions=reactions.get(int(r[0]), {}),  # type: ignore[call-overload]
+            call=_call(r[8], r[9], r[10], r[11]),
+            file=attached.get(int(r[0])),  # type: ignore[call-overload]
         )
         for r in rows
     ]
 
 
+# Messages and call entries: what a history page and a conversation's last message show.
 _MESSAGE_SELECT = (
-    "SELECT e.seq, e.ts, u.username, e.client_id, e.text, e.reply_to, e.edited, e.deleted"
+    "SELECT e.seq, e.ts, u.username, e.client_id, e.text, e.reply_to, e.edited, e.deleted,"
+    " e.kind, e.flag, e.call_outcome, e.call_duration"
     " FROM events e JOIN users u ON u.id = e.sender_id"
-    " WHERE e.conversation_id = ? AND e.kind = 'message'"
+    " WHERE e.conversation_id = ? AND e.kind IN ('message', 'call')"
     " AND (e.hidden_from IS NULL OR e.hidden_from != ?)"
 )
 
@@ -117,6 +133,7 @@ def events_after(
         (conv.id, after, viewer_id, limit + 1),
     ).fetchall()
     has_more = len(rows) > limit
+    attached = files.attachments(c, conv.id, (r[0] for r in rows[:limit] if r[3] == "message"))
     events = [
         StoredEvent(
             conversation=key,
@@ -128,8 +145,10 @@ def events_after(
             text=r[5],
             target=r[6],
             emoji=r[7],
-            add=None if r[8] is None else bool(r[8]),
+            add=None if r[8] is None or r[3] == "call" else bool(r[8]),
             reply_to=r[9],
+            call=_call(r[3], r[8], r[10], r[11]),
+            file=attached.get(r[0]) if r[3] == "message" else None,
         )
         for r in rows[:limit]
     ]

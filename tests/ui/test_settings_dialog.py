@@ -10,8 +10,10 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from messenger.account.preferences import Preferences
+from messenger.ui.media import devices
 from messenger.ui.settings_dialog import SettingsDialog
 from messenger.ui.theme import apply_theme
+from tests.clientkit import eventually
 
 
 def _dialog(qtbot: QtBot, prefs: Preferences) -> tuple[SettingsDialog, list[Preferences]]:
@@ -64,15 +66,51 @@ def test_dependent_settings_follow_their_switch(qtbot: QtBot) -> None:
 
 
 def test_devices_page_keeps_an_unplugged_choice(qtbot: QtBot) -> None:
-    """A camera chosen earlier but not connected now stays chosen; missing devices are named."""
+    """A camera chosen earlier but not connected now stays chosen; missing devices are named;
+    the test tone and pattern are offered like devices."""
     dialog, applied = _dialog(qtbot, Preferences(camera="0a1b2c"))
     assert dialog.camera.combo.currentText() == "Previously chosen device (not connected)"
-    assert dialog.microphone.combo.itemText(0) == "System default"
-    if dialog.microphone.combo.count() == 1:
-        assert dialog.microphone.note.text() == "No microphone found."
+    microphones = [
+        dialog.microphone.combo.itemText(i) for i in range(dialog.microphone.combo.count())
+    ]
+    assert microphones[0] == "System default" and microphones[-1] == "Test tone"
+    if not devices.hardware("microphone"):
+        assert dialog.microphone.note.text() == (
+            "No microphone found: calls send a test tone instead."
+        )
     dialog.port.setValue(9000)
+    dialog.echo_cancellation.setChecked(False)
+    dialog.microphone.combo.setCurrentIndex(dialog.microphone.combo.findData(devices.TONE_KEY))
     dialog.apply_button.click()
-    assert (applied[0].camera, applied[0].embedded_port) == ("0a1b2c", 9000)
+    after = applied[0]
+    assert (after.camera, after.embedded_port, after.echo_cancellation) == ("0a1b2c", 9000, False)
+    assert after.audio_input == devices.TONE_KEY
+
+
+async def test_connection_test_reports_in_words(qtbot: QtBot) -> None:
+    """ "Test my connection" shows what the test found; a test that breaks says so and the
+    button works again; without a test to run there is no button."""
+    results = ["No STUN or TURN server configured.", RuntimeError("the server went away")]
+
+    async def run_test() -> str:
+        result = results.pop(0)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    dialog = SettingsDialog(Preferences(), connection_test=run_test)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.test_button.click()
+    await eventually(lambda: dialog.test_button.isEnabled())
+    assert dialog.test_result.text() == "No STUN or TURN server configured."
+    dialog.test_button.click()
+    await eventually(lambda: dialog.test_result.kind == "error")
+    assert dialog.test_result.text() == "The test could not run: the server went away"
+    assert dialog.test_button.isEnabled()
+
+    plain, _ = _dialog(qtbot, Preferences())
+    assert not plain.test_button.isVisibleTo(plain)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ PAD_Y = 6
 RADIUS = 12
 GAP = 4  # between a bubble and its reactions or notice
 TICKS_WIDTH = 18  # delivery marks after the time
+CALL_ICON = 18  # the handset or camera before a call's history entry
 WIDTH_STEP = 8
 BIG_EMOJI = 2.4  # how much larger a message of only one to three emoji is drawn
 
@@ -90,6 +91,7 @@ class BubbleLayout:
     notice: QRect | None = None  # "Not sent: ..." under a failed message
     notice_text: str = ""
     actions: list[tuple[QRect, str]] = field(default_factory=list)  # retry / discard
+    call_icon: QRect | None = None  # a call's history entry: its glyph before the text
 
     def left(self, row_width: int) -> int:
         """Where the bubble starts in a row: own messages on the right, others on the left."""
@@ -138,19 +140,25 @@ def lay_out(info: MessageInfo, metrics: Metrics, link_color: str, max_width: int
         y += height + 4
         content = max(content, width)
 
-    doc = make_document(info, metrics, link_color, inner_max)
+    indent = CALL_ICON + 6 if info.call is not None else 0
+    doc = make_document(info, metrics, link_color, inner_max - indent)
     ideal = math.ceil(doc.idealWidth())
     doc.setTextWidth(ideal + 1)
     doc_height = math.ceil(doc.size().height())
-    layout.doc, layout.doc_left, layout.doc_top = doc, PAD_X, top + y
+    layout.doc, layout.doc_left, layout.doc_top = doc, PAD_X + indent, top + y
+    if indent:
+        icon_top = top + y + (min(doc_height, metrics.fm.height()) - CALL_ICON) // 2
+        layout.call_icon = QRect(PAD_X, icon_top, CALL_ICON, CALL_ICON)
+        ideal += indent
 
     footer_text = f"edited  {time_text(info.ts)}" if info.edited else time_text(info.ts)
     footer_width = metrics.fm_small.horizontalAdvance(footer_text) + (
-        TICKS_WIDTH if info.own else 0
+        TICKS_WIDTH if info.own and info.state else 0
     )
     block = doc.lastBlock().layout()
     last_line = block.lineAt(block.lineCount() - 1) if block.lineCount() else None
     last_width = math.ceil(last_line.naturalTextWidth()) if last_line is not None else 0
+    last_width += indent
     footer_height = metrics.fm_small.height()
     if last_width + 12 + footer_width <= inner_max:
         # The time fits beside the last line of text, as in every messenger people know.

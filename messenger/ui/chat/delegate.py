@@ -32,7 +32,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from messenger.ui import presence_style
-from messenger.ui.chat.bubble import RADIUS, BubbleLayout, Metrics, lay_out
+from messenger.ui.calls import icons
+from messenger.ui.chat.bubble import CALL_ICON, RADIUS, BubbleLayout, Metrics, lay_out
 from messenger.ui.chat.model import ChatModel
 from messenger.ui.chat.rows import MessageInfo
 
@@ -46,8 +47,8 @@ KEPT_HEIGHTS = 5000  # beyond this, heights of rows that left the model's window
 class Hit(NamedTuple):
     """What is under the pointer in a message row."""
 
-    kind: str  # link, reaction, retry, discard, quote, time, bubble
-    value: str = ""  # the address, the emoji, or the quoted seq
+    kind: str  # link, reaction, retry, discard, quote, call, time, bubble
+    value: str = ""  # the address, the emoji, the quoted seq, or "video"/"voice" for a call
 
 
 def blend(a: QColor, b: QColor, t: float) -> QColor:
@@ -218,6 +219,8 @@ class ChatDelegate(QStyledItemDelegate):
             )
             layout.doc.documentLayout().draw(painter, context)
             painter.restore()
+        if layout.call_icon is not None and info.call is not None:
+            self._paint_call_icon(painter, layout.call_icon, info, colors)
 
         painter.setFont(m.small)
         painter.setPen(colors.muted)
@@ -265,6 +268,20 @@ class ChatDelegate(QStyledItemDelegate):
             painter.setFont(m.font)
             painter.setPen(colors.text)
             painter.drawText(chip.rect, Qt.AlignmentFlag.AlignCenter, chip.label)
+
+    def _paint_call_icon(
+        self, painter: QPainter, rect: QRect, info: MessageInfo, colors: Colors
+    ) -> None:
+        call = info.call
+        assert call is not None
+        # Red where the call needed someone and did not get them: missed or declined here.
+        unanswered = call.outcome != "answered" and not info.own
+        painter.save()
+        painter.translate(rect.topLeft())
+        painter.scale(CALL_ICON / 24, CALL_ICON / 24)
+        glyph = icons.camera if call.video else icons.handset
+        glyph(painter, colors.failed if unanswered else colors.accent)
+        painter.restore()
 
     def _paint_quote(
         self, painter: QPainter, rect: QRect, info: MessageInfo, colors: Colors, fill: QColor
@@ -321,6 +338,8 @@ class ChatDelegate(QStyledItemDelegate):
             return Hit("quote", str(info.quote.seq))
         if layout.footer.contains(p):
             return Hit("time")
+        if info.call is not None and layout.bubble.contains(p):
+            return Hit("call", "video" if info.call.video else "voice")
         if layout.bubble.contains(p):
             return Hit("bubble")
         return None

@@ -1,12 +1,14 @@
-"""The top of a chat: who it is with, and their presence."""
+"""The top of a chat: who it is with, their presence, and the buttons that call them."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
+from messenger.client import ConnectionState
 from messenger.ui import presence_style
+from messenger.ui.calls import icons
 from messenger.ui.chat.dates import last_seen_text
 from messenger.ui.session import AccountSession
 
@@ -24,6 +26,8 @@ class PresenceDot(QWidget):
 
 
 class ChatHeader(QFrame):
+    call_requested = Signal(str, bool)  # peer, with video
+
     def __init__(self, session: AccountSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session = session
@@ -43,10 +47,58 @@ class ChatHeader(QFrame):
         names.setSpacing(0)
         names.addWidget(self.title)
         names.addWidget(self.status)
+        self.voice_call = self._call_button("Voice call", video=False)
+        self.video_call = self._call_button("Video call", video=True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(self.dot, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addLayout(names, 1)
+        layout.addWidget(self.voice_call, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.video_call, 0, Qt.AlignmentFlag.AlignVCenter)
+        self._paint_icons()
+        session.connection_changed.connect(self._on_connection_changed)
+
+    def _call_button(self, name: str, *, video: bool) -> QToolButton:
+        button = QToolButton(self)
+        button.setAccessibleName(name)
+        button.setAutoRaise(True)
+        button.setIconSize(QSize(22, 22))
+        button.clicked.connect(lambda: self.call_requested.emit(self.peer, video))
+        return button
+
+    def _paint_icons(self) -> None:
+        palette = self.palette()
+        color = palette.color(QPalette.ColorRole.ButtonText)
+        disabled = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
+        self.voice_call.setIcon(icons.icon(icons.handset, color, disabled))
+        self.video_call.setIcon(icons.icon(icons.camera, color, disabled))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._paint_icons()  # the theme changed: glyphs in the new text colour
+        super().changeEvent(event)
+
+    def _on_connection_changed(self, _state: str, _error: str) -> None:
+        self._update_call_buttons()
+
+    def call_blocker(self) -> str:
+        """Why the peer cannot be called now, in a sentence; "" when they can."""
+        name = self._session.name_of(self.peer)
+        contact = self._session.roster.get(self.peer)
+        if contact is None or contact.state != "accepted":
+            return f"You can call {name} once you are each other's contacts."
+        if contact.blocked:
+            return f"You blocked {name}: unblock them to call."
+        if self._session.state != ConnectionState.AUTHENTICATED:
+            return "Calls need a connection to the server: you are offline."
+        return ""
+
+    def _update_call_buttons(self) -> None:
+        blocker = self.call_blocker() if self.peer else "No chat open."
+        name = self._session.name_of(self.peer)
+        for button, what in ((self.voice_call, "Voice call"), (self.video_call, "Video call")):
+            button.setEnabled(not blocker)
+            button.setToolTip(blocker or f"{what} with {name}")
 
     def show_peer(self, peer: str) -> None:
         self.peer = peer
@@ -67,3 +119,4 @@ class ChatHeader(QFrame):
         elif contact is not None and status == "offline" and contact.last_seen:
             text = last_seen_text(contact.last_seen)
         self.status.setText(text)
+        self._update_call_buttons()

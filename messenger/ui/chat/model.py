@@ -106,7 +106,12 @@ class ChatModel(QAbstractListModel):
         row = self._rows[index.row()]
         match role:
             case Qt.ItemDataRole.DisplayRole:
-                return day_label(row.day) if row.message is None else row.message.text
+                if row.message is None:
+                    return day_label(row.day)
+                if row.message.call is not None:  # a call's entry: the words it shows
+                    info = self.info(index.row())
+                    return "" if info is None else info.text
+                return row.message.text
             case self.RowRole:
                 return row
             case self.InfoRole:
@@ -155,7 +160,8 @@ class ChatModel(QAbstractListModel):
         """One's newest stored message that can still be edited (what Up in the composer edits)."""
         for row in reversed(self._rows):
             m = row.message
-            if m is not None and row.pending is None and m.sender == self._session.username:
+            mine = m is not None and m.sender == self._session.username
+            if m is not None and mine and row.pending is None and m.call is None:
                 return None if m.deleted else m
         return None
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import functools
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt
-from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QCursor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +32,8 @@ from messenger.ui.session import AccountSession
 
 
 class ChatPanel(QWidget):
+    call_requested = Signal(str, bool)  # peer, with video: the header's buttons or "call back"
+
     def __init__(self, session: AccountSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session = session
@@ -43,6 +46,7 @@ class ChatPanel(QWidget):
         self._names = ("", "")  # the names the open chat shows: the peer's and one's own
 
         self.header = ChatHeader(session, self)
+        self.header.call_requested.connect(self.call_requested)
         line = QFrame(self)
         line.setFrameShape(QFrame.Shape.HLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
@@ -53,6 +57,7 @@ class ChatPanel(QWidget):
         self.view.reaction_clicked.connect(self.toggle_reaction)
         self.view.action_clicked.connect(self._outbox_action)
         self.view.quote_clicked.connect(self._show_message)
+        self.view.call_back_clicked.connect(self._call_back)
         self.view.at_bottom_changed.connect(self._on_at_bottom_changed)
         self.view.installEventFilter(self)
         self.jump = QToolButton(self.view)
@@ -276,6 +281,11 @@ class ChatPanel(QWidget):
         if info is None or message is None:
             return
         menu = QMenu(self)
+        if message.call is not None:
+            menu.addAction("Call back", lambda: self._call_back(False))
+            menu.addAction("Call back with video", lambda: self._call_back(True))
+            menu.exec(pos)
+            return
         stored = item.pending is None and not message.deleted
         if stored:
             menu.addAction("Reply", lambda: self.reply_to(row))
@@ -302,6 +312,16 @@ class ChatPanel(QWidget):
             menu.addAction("Retry", lambda: self._outbox_action(row, "retry"))
             menu.addAction("Discard", lambda: self._outbox_action(row, "discard"))
         menu.exec(pos)
+
+    def _call_back(self, video: bool) -> None:
+        """A call's history entry was clicked: call the peer again, if they can be called."""
+        if not self._peer:
+            return
+        blocker = self.header.call_blocker()
+        if blocker:
+            QToolTip.showText(QCursor.pos(), blocker, self)
+        else:
+            self.call_requested.emit(self._peer, video)
 
     def reply_to(self, row: int) -> None:
         """Start a reply to the message in ``row`` (from its menu)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from messenger.protocol.results import MessageView
+from messenger.ui.calls import words as call_words
 from messenger.ui.chat.dates import time_text
 from messenger.ui.chat.rows import MessageInfo, Quote, Reaction, Row
 from messenger.ui.session import FAILED, SENDING, AccountSession, receipt_state
@@ -73,19 +74,26 @@ class RowPresenter:
             if users
         )
         pending = row.pending
+        text = m.text
+        if m.call is not None:
+            call = m.call
+            text = call_words.history(
+                call.video, call.outcome, call.duration, incoming=m.sender != me
+            )
         return MessageInfo(
             key=row.key,
             own=m.sender == me,
             sender_name=name_of(m.sender),
-            text=m.text,
+            text=text,
             ts=m.ts,
-            state=self.state_of(row),
+            state="" if m.call is not None else self.state_of(row),  # calls are not "read"
             edited=m.edited,
             deleted=m.deleted,
             quote=None if m.reply_to is None else self.quote(m.reply_to, find),
             reactions=reactions,
             continues=continues,
             error=(pending.error_message or "") if pending is not None else "",
+            call=m.call,
         )
 
     def quote(self, seq: int, find: Callable[[int], MessageView | None]) -> Quote:
@@ -99,6 +107,10 @@ class RowPresenter:
                 mine = view.sender == self._session.username
                 name = "You" if mine else self._session.name_of(view.sender)
                 first = view.text.strip().split("\n", 1)[0]
+                if view.call is not None:
+                    first = call_words.history(
+                        view.call.video, view.call.outcome, view.call.duration, incoming=not mine
+                    )
                 quote = Quote(seq, name, "Message deleted" if view.deleted else first)
             self._quotes[seq] = quote
         return quote

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from messenger.protocol.results import MessageView
+from messenger.protocol.results import CallSummary, MessageView
 from messenger.store.outbox import OutboxEntry
 
 
@@ -114,3 +114,4 @@ class MessageInfo(NamedTuple):
     reactions: tuple[Reaction, ...]
     continues: bool  # same sender as the message above, shortly before: no name, less space
     error: str  # why the server refused it (failed outbox entries)
+    call: CallSummary | None = None  # a call's history entry: ``text`` says how it went

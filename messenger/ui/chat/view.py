@@ -43,6 +43,7 @@ class ChatView(QListView):
     reaction_clicked = Signal(int, str)  # row, emoji: toggle one's own reaction
     action_clicked = Signal(int, str)  # row, "retry" or "discard"
     quote_clicked = Signal(int)  # the quoted message's seq
+    call_back_clicked = Signal(bool)  # a call's history entry: call again, with video or not
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -207,6 +208,7 @@ class ChatView(QListView):
             "retry",
             "discard",
             "quote",
+            "call",
         )
         self.viewport().setCursor(
             Qt.CursorShape.PointingHandCursor if clickable else Qt.CursorShape.ArrowCursor
@@ -231,6 +233,8 @@ class ChatView(QListView):
                 self.action_clicked.emit(row, hit.kind)
             case "quote":
                 self.quote_clicked.emit(int(hit.value))
+            case "call":
+                self.call_back_clicked.emit(hit.value == "video")
             case _:
                 return False
         return True
@@ -256,6 +260,8 @@ class ChatView(QListView):
             case "reaction":
                 names = self._delegate.chip_names(index, hit.value)
                 return f"{names} — click to react with {hit.value} too, or to take yours back"
+            case "call":
+                return "Call again with video" if hit.value == "video" else "Call again"
             case "time" if row.message is not None:
                 when = full_text(row.message.ts)
                 state = self._chat.state_of(row)

@@ -29,6 +29,7 @@ from messenger.account.roster import display_name
 from messenger.protocol.names import direct_peer
 from messenger.protocol.results import Contact
 from messenger.ui import presence_style
+from messenger.ui.calls import words as call_words
 from messenger.ui.session import AccountSession
 
 Index = QModelIndex | QPersistentModelIndex
@@ -297,6 +298,11 @@ class ContactListModel(QAbstractListModel):
             return "", None
         if last.deleted:
             return "Message deleted", last.ts
+        if last.call is not None:
+            incoming = last.sender != session.username
+            call = last.call
+            text = call_words.history(call.video, call.outcome, call.duration, incoming=incoming)
+            return text, last.ts
         prefix = "You: " if last.sender == session.username else ""
         return prefix + one_line(last.text), last.ts
 
