@@ -30,6 +30,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="start a private demo server with two signed-in accounts, one window each",
     )
     parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation offscreen (plugins, codecs, windows, a call) and exit",
+    )
+    parser.add_argument(
         "--data-dir",
         type=Path,
         help="where accounts, history and settings live (default: the user's data directory)",
@@ -50,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     # Qt and the call stack load only after the arguments are known: `--version`
     # and `--help` answer at once, and start-up pays only for what it uses.
+    if args.self_test:
+        # Offscreen, so it runs the same on a desktop, over SSH and on a build machine.
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -68,6 +76,14 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # the tray keeps the app alive; Quit ends it
 
+    if args.self_test:
+        from messenger.ui import self_test
+
+        loop = qasync.QEventLoop(app)
+        asyncio.set_event_loop(loop)
+        with loop:
+            result: int = loop.run_until_complete(self_test.run(app))
+        return result
     if args.demo:
         data = Path(tempfile.mkdtemp(prefix="messenger-demo-"))
     else:
