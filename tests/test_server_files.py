@@ -360,7 +360,8 @@ async def test_range_requests(
 async def test_the_same_content_is_stored_once(
     server: ServerProcess, name: Names, wires: list[Wire]
 ) -> None:
-    """Two users uploading the same bytes share one stored copy; each keeps their own file."""
+    """Two users uploading the same bytes share one stored copy; each keeps their own file.
+    Knowing a stored file's hash is not enough to get it: every byte must be sent."""
     http = FileWire(server.http_url)
     try:
         a, b, _ = await _pair(server.url, name, wires)
@@ -372,6 +373,14 @@ async def test_the_same_content_is_stored_once(
         assert [p.name for p in blobs] == [sha256(data)]
         assert (await http.get(a.token, first)).body == data
         assert (await http.get(b.token, second)).body == data
+        eve = await Wire.user(server.url, name("eve"))
+        wires.append(eve)
+        claimed = await http.create(eve.token, len(data), sha256(data))
+        claim = claimed.headers["Location"].rsplit("/", 1)[1]
+        assert (await http.offset(eve.token, claim)).headers["Upload-Offset"] == "0"
+        assert (await http.get(eve.token, claim)).status == 404
+        forged = await http.patch(eve.token, claim, 0, os.urandom(len(data)))
+        assert forged.status == 460
     finally:
         await http.close()
 

@@ -26,6 +26,7 @@ from messenger.client.events import (
 from messenger.client.known_servers import KnownServers
 from messenger.client.state import ConnectionState
 from messenger.client.stream import EventStream
+from messenger.client.transfers import TransferError, Transfers, TransferUpdate
 
 __all__ = [
     "AuthenticationFailed",
@@ -47,5 +48,8 @@ __all__ = [
     "SendFailed",
     "SessionEnded",
     "Synced",
+    "TransferError",
+    "TransferUpdate",
+    "Transfers",
     "UntrustedCertificate",
 ]

@@ -105,12 +105,6 @@ class BlobStore:
         # Same file system, so atomic: readers see the whole blob or none.
         partial.replace(blob)
 
-    def has_blob(self, sha256: str, size: int) -> bool:
-        try:
-            return self.blob(sha256).stat().st_size == size
-        except FileNotFoundError:
-            return False
-
     def remove_partial(self, file_id: str) -> None:
         self.partial(file_id).unlink(missing_ok=True)
 

@@ -98,10 +98,15 @@ def _handled(*, tus: bool) -> Callable[[Handler], Handler]:
                 return await handler(request)
             except HttpFailure as failure:
                 return _failure_response(failure, tus)
+            except web.HTTPException:
+                raise
             except Exception as exc:
                 mapped = _as_failure(exc)
                 if mapped is None:
-                    raise
+                    log.exception("file request failed: %s %s", request.method, request.path)
+                    mapped = HttpFailure(
+                        500, ErrorCode.INTERNAL_ERROR, "the server failed to handle this request"
+                    )
                 return _failure_response(mapped, tus)
 
         return run

@@ -100,7 +100,8 @@ class FileService:
         # Hash state of uploads mid-way, so a PATCH continuing where the last one stopped
         # need not read the prefix again: file id -> (offset, hasher).
         self._hashers: dict[str, tuple[int, Any]] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        # Per upload: its lock and how many requests hold or wait for it (dropped at 0).
+        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
         # Blob moves and blob deletions, serialised: a blob is never removed between a new
         # upload finding it (and dropping its own copy) and that upload being recorded.
         self._commit_lock = asyncio.Lock()
@@ -158,18 +159,22 @@ class FileService:
     @contextlib.asynccontextmanager
     async def _exclusive(self, file_id: str) -> AsyncIterator[None]:
         """Hold the upload's lock: one request at a time writes it or reports its offset."""
-        lock = self._locks.setdefault(file_id, asyncio.Lock())
+        lock, users = self._locks.setdefault(file_id, (asyncio.Lock(), [0]))
+        users[0] += 1
         try:
-            async with asyncio.timeout(LOCK_WAIT_SECONDS):
-                await lock.acquire()
-        except TimeoutError:
-            raise Busy("another request is still writing this upload; retry") from None
-        try:
-            yield
+            try:
+                async with asyncio.timeout(LOCK_WAIT_SECONDS):
+                    await lock.acquire()
+            except TimeoutError:
+                raise Busy("another request is still writing this upload; retry") from None
+            try:
+                yield
+            finally:
+                lock.release()
         finally:
-            lock.release()
-            if not lock.locked():
-                self._locks.pop(file_id, None)
+            users[0] -= 1
+            if not users[0]:
+                del self._locks[file_id]
 
     async def status(self, user_id: int, file_id: str) -> Upload:
         """The upload's offset once no request is writing it: after a cut, the bytes the
@@ -181,19 +186,17 @@ class FileService:
             row = await self._own(user_id, file_id)
             if row.complete:
                 return Upload(row, row.size)
+            # A partial that is gone (a crash between storing the bytes and recording it)
+            # reads as 0: the client sends the file again and the stored copy is reused.
+            # Never "finish" an upload from a blob with its hash: that would hand anyone
+            # who knows a file's hash the file.
             offset = await asyncio.to_thread(self.blobs.offset, file_id)
-            if offset == 0 and row.size and await self._recover(row):
-                return Upload(await self._own(user_id, file_id), row.size)
+            if offset == row.size:
+                # Every byte arrived but the server stopped before checking them: do it now,
+                # so "all there" always means "stored".
+                await self._finish(row, await self._hasher(file_id, offset))
+                row = await self._own(user_id, file_id)
             return Upload(row, offset)
-
-    async def _recover(self, row: FileRow) -> bool:
-        """Finish an upload whose bytes were moved into place just before a crash that came
-        before its record said so (the partial is gone, the blob is there)."""
-        async with self._commit_lock:
-            if not await asyncio.to_thread(self.blobs.has_blob, row.sha256, row.size):
-                return False
-            await self._storage.complete_upload(row.id, time.time())
-        return True
 
     async def append(
         self,
@@ -315,9 +318,12 @@ class FileService:
 
     async def terminate(self, user_id: int, file_id: str) -> None:
         """Withdraw an upload (tus termination): allowed until a message carries it."""
-        row = await self._own(user_id, file_id)
-        if not await self._withdraw(row):
-            raise Sent("this file was sent in a message; delete the message instead")
+        await self._own(user_id, file_id)
+        # Not while a PATCH writes it: that request would finish an upload that is gone.
+        async with self._exclusive(file_id):
+            row = await self._own(user_id, file_id)
+            if not await self._withdraw(row):
+                raise Sent("this file was sent in a message; delete the message instead")
 
     async def _withdraw(self, row: FileRow) -> bool:
         if not await self._storage.delete_unsent_file(row.id):
@@ -331,6 +337,7 @@ class FileService:
         complete file has any more."""
         async with self._commit_lock:
             for row in rows:
+                self._hashers.pop(row.id, None)
                 await asyncio.to_thread(self.blobs.remove_partial, row.id)
                 if row.complete and not await self._storage.blob_needed(row.sha256):
                     await asyncio.to_thread(self.blobs.remove_blob, row.sha256)

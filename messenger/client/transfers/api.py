@@ -85,6 +85,7 @@ _STATUS_CODES = {
     404: "not_found",
     409: "conflict",
     413: "too_large",
+    460: "checksum_mismatch",
 }
 
 

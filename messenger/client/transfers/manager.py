@@ -103,6 +103,7 @@ class Transfers:
         self._session: aiohttp.ClientSession | None = None
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._live: dict[int, _Live] = {}
+        self._stopping: dict[int, asyncio.Task[None]] = {}  # paused, still cleaning up
         self._waiters: dict[int, list[asyncio.Future[TransferUpdate]]] = {}
         self._closed = False
 
@@ -139,12 +140,16 @@ class Transfers:
         if thumbnail:
             check_thumbnail(thumbnail)
         earlier = self._store.transfers.find_upload(conversation, str(source)) if resume else None
-        if (
-            earlier is not None
-            and earlier.size == st.st_size
-            and earlier.source_mtime_ns == st.st_mtime_ns
-        ):
-            return self.resume(earlier.id)
+        if earlier is not None:
+            # Not hashed yet (no mtime recorded) or hashed as it still is: go on with it.
+            if earlier.size == st.st_size and earlier.source_mtime_ns in (None, st.st_mtime_ns):
+                return self.resume(earlier.id)
+            self._store.transfers.update(
+                earlier.id,
+                state="failed",
+                error_code="source_changed",
+                error_message=f"{source} changed; it was sent again as a new file",
+            )
         file_name = normalize_file_name(name or source.name)
         record = self._store.transfers.add(
             "upload",
@@ -210,11 +215,15 @@ class Transfers:
         record = self._record(transfer_id)
         if record.state in ("done", "failed"):
             return self._update(record)
-        self._store.transfers.update(transfer_id, state="paused")
+        live = self._live.pop(transfer_id, None)
+        done = {"done_bytes": live.done} if live is not None else {}
+        self._store.transfers.update(transfer_id, state="paused", **done)
         task = self._tasks.pop(transfer_id, None)
         if task is not None:
             task.cancel()
-        self._live.pop(transfer_id, None)
+            # It may still be writing its last bytes: a resume waits for it to finish.
+            self._stopping[transfer_id] = task
+            task.add_done_callback(lambda t: self._stopping.pop(transfer_id, None))
         return self._publish(self._record(transfer_id))
 
     def resume(self, transfer_id: int) -> TransferUpdate:
@@ -282,13 +291,13 @@ class Transfers:
     async def close(self) -> None:
         """Stop every task (their rows stay, to resume next time) and the HTTP session."""
         self._closed = True
-        tasks = list(self._tasks.values())
-        self._tasks.clear()
+        tasks = [*self._tasks.values(), *self._stopping.values()]
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        self._tasks.clear()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -406,6 +415,10 @@ class Transfers:
         return delays
 
     async def _run(self, transfer_id: int) -> None:
+        stopping = self._stopping.get(transfer_id)
+        if stopping is not None:
+            # The task a pause stopped must be done with the files before this one starts.
+            await asyncio.wait({stopping})
         delays = self._delays()
         try:
             while True:
@@ -440,7 +453,11 @@ class Transfers:
                 await asyncio.sleep(backoff.full_jitter(next(delays)))
         finally:
             if self._tasks.get(transfer_id) is asyncio.current_task():
-                self._live.pop(transfer_id, None)
+                live = self._live.pop(transfer_id, None)
+                record = self._store.transfers.get(transfer_id)
+                if live is not None and record is not None and record.state == "active":
+                    # Shown again after a restart until the server says where it stands.
+                    self._store.transfers.update(transfer_id, done_bytes=live.done)
 
     def _fail(self, transfer_id: int, exc: TransferError) -> None:
         log.warning("transfer %d failed: %s (%s)", transfer_id, exc.message, exc.code)
