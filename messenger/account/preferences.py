@@ -34,6 +34,9 @@ class Preferences(msgspec.Struct, kw_only=True):
     theme: Theme = "system"
     start_minimized: bool = False
     close_to_tray: bool = True
+    # Mirrors the login item (``messenger.account.autostart``), which is the truth: the user
+    # may remove it with the desktop's own tools.
+    start_on_login: bool = False
     # Where to sign in: the server this computer runs, or a remote one
     server_mode: ServerMode = "embedded"
     server_url: str = ""

@@ -147,10 +147,12 @@ class SettingsDialog(QDialog):
         self.theme.setAccessibleName("Theme")
         self.start_minimized = QCheckBox("Start minimized to the tray")
         self.close_to_tray = QCheckBox("Closing the window keeps the app running in the tray")
+        self.start_on_login = QCheckBox("Start Messenger when I log in")
         appearance = _page(
             ("&Theme:", self.theme),
             self.start_minimized,
             self.close_to_tray,
+            self.start_on_login,
         )
 
         # --- calls: devices, echo, connection -------------------------------------------
@@ -240,7 +242,12 @@ class SettingsDialog(QDialog):
 
         for box in (self.notifications, self.preview, self.sound, self.auto_away):
             box.setAccessibleName(box.text())
-        for box in (self.start_minimized, self.close_to_tray, self.echo_cancellation):
+        for box in (
+            self.start_minimized,
+            self.close_to_tray,
+            self.start_on_login,
+            self.echo_cancellation,
+        ):
             box.setAccessibleName(box.text())
         self._load(prefs)
         for box in (
@@ -250,6 +257,7 @@ class SettingsDialog(QDialog):
             self.auto_away,
             self.start_minimized,
             self.close_to_tray,
+            self.start_on_login,
             self.echo_cancellation,
         ):
             box.toggled.connect(self._changed)
@@ -268,6 +276,7 @@ class SettingsDialog(QDialog):
         self.theme.setCurrentIndex(max(0, self.theme.findData(prefs.theme)))
         self.start_minimized.setChecked(prefs.start_minimized)
         self.close_to_tray.setChecked(prefs.close_to_tray)
+        self.start_on_login.setChecked(prefs.start_on_login)
         self.port.setValue(prefs.embedded_port)
         self.echo_cancellation.setChecked(prefs.echo_cancellation)
 
@@ -283,6 +292,7 @@ class SettingsDialog(QDialog):
             theme=self.theme.currentData(),
             start_minimized=self.start_minimized.isChecked(),
             close_to_tray=self.close_to_tray.isChecked(),
+            start_on_login=self.start_on_login.isChecked(),
             audio_input=self.microphone.value(),
             audio_output=self.speaker.value(),
             camera=self.camera.value(),

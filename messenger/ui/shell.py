@@ -17,7 +17,7 @@ import msgspec
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from messenger.account import preferences
+from messenger.account import autostart, preferences
 from messenger.account.preferences import Preferences
 from messenger.client import Credentials, KnownServers
 from messenger.client.credentials import keyring_problem
@@ -57,6 +57,9 @@ class Shell:
         self.demo = demo
         self.settings_path = data_dir / "settings.json"
         self.prefs, problem = preferences.load(self.settings_path)
+        if not demo:
+            # The login item is the truth: the desktop's own settings may have removed it.
+            self.prefs.start_on_login = autostart.is_enabled()
         self._problems = [problem] if problem else []
         self.accounts: list[AccountUi] = []
         self.embedded = EmbeddedServer(data_dir, self.prefs.embedded_port)
@@ -129,6 +132,12 @@ class Shell:
 
     def apply_prefs(self, prefs: Preferences) -> None:
         theme_changed = prefs.theme != self.prefs.theme
+        if prefs.start_on_login != self.prefs.start_on_login and not self.demo:
+            try:
+                autostart.set_enabled(prefs.start_on_login)
+            except OSError as exc:
+                self._tell(f"Could not change starting at login: {exc}")
+                prefs = msgspec.structs.replace(prefs, start_on_login=not prefs.start_on_login)
         self.prefs = prefs
         if not self.demo:
             try:

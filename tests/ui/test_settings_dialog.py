@@ -33,11 +33,13 @@ def test_changes_come_back_as_new_preferences(qtbot: QtBot) -> None:
     dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
     dialog.away_minutes.setValue(15)
     dialog.preview.setChecked(False)
+    dialog.start_on_login.setChecked(True)
     assert dialog.apply_button.isEnabled()
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert len(applied) == 1
     after = applied[0]
     assert (after.theme, after.auto_away_minutes, after.notification_preview) == ("dark", 15, False)
+    assert after.start_on_login
     # Everything the dialog does not show is carried over untouched.
     assert after.server_url == before.server_url and after.last_username == "alice"
     assert before.theme == "system"  # the caller's copy is not modified
