@@ -1,5 +1,6 @@
-"""Screenshots of the demo for the README: main window, a chat, settings, the tray menu and
-a video call (the incoming-call window and the call window, with the synthetic test pattern).
+"""Screenshots of the demo for the README: main window, a chat, settings, the tray menu,
+a video call (the incoming-call window and the call window, with the synthetic test pattern)
+and a chat with file cards.
 
 Runs ``messenger --demo``'s shell in this process on a virtual X screen (Xvfb),
 lets the two demo accounts talk, and saves PNGs into ``docs/screenshots``:
@@ -21,6 +22,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREEN = "1280x800x24"
@@ -128,8 +130,59 @@ async def shoot(out: Path, theme: str) -> None:
     ongoing.hang_up()
     await settle(3.5)  # the windows say how the call ended, then close
 
+    await shoot_files(alice, bob, out)
+
     shell.quit()
     await running
+
+
+async def shoot_files(alice: Any, bob: Any, out: Path) -> None:
+    """Alice sends a photo and a PDF, Bob a list; Bob downloads the PDF (files.png)."""
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter
+
+    folder = Path(tempfile.mkdtemp(prefix="messenger-shots-files-"))
+    photo = QImage(1200, 800, QImage.Format.Format_RGB32)
+    sky = QLinearGradient(QPointF(0, 0), QPointF(0, 800))
+    sky.setColorAt(0.0, QColor("#f6a04d"))
+    sky.setColorAt(0.6, QColor("#e8546b"))
+    sky.setColorAt(1.0, QColor("#3b2b5c"))
+    painter = QPainter(photo)
+    painter.fillRect(photo.rect(), sky)
+    painter.setBrush(QColor("#ffd36e"))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(QPointF(600, 560), 120, 120)
+    painter.setBrush(QColor("#2a2040"))
+    painter.drawRect(0, 600, 1200, 200)
+    painter.end()
+    photo.save(str(folder / "Saturday route.jpg"))
+    (folder / "Ride plan.pdf").write_bytes(b"%PDF-1.4\n" + os.urandom(1_800_000))
+    (folder / "packing-list.txt").write_text("helmet\nwater\nspare tube\n")
+
+    alice.window.open_chat(
+        alice.session.conversation_with(bob.session.username), bob.session.username
+    )
+    bob.window.open_chat(
+        bob.session.conversation_with(alice.session.username), alice.session.username
+    )
+    alice.window.chat.send_files([folder / "Saturday route.jpg", folder / "Ride plan.pdf"])
+    await settle(2.0)
+    bob.window.chat.send_files([folder / "packing-list.txt"])
+    await settle(2.0)
+    chat = bob.window.chat
+    model = chat.model
+    assert model is not None
+    row = next(
+        r
+        for r in range(model.rowCount())
+        if (info := model.info(r)) is not None and info.file and info.file.name == "Ride plan.pdf"
+    )
+    chat.file_action(row, "download")
+    await settle(2.0)
+    chat.view.scroll_to_bottom()
+    chat.set_window_active(True)
+    await settle()
+    bob.window.grab().save(str(out / "files.png"))
 
 
 def main() -> int:
@@ -138,6 +191,10 @@ def main() -> int:
     parser.add_argument("--theme", choices=["light", "dark"], default="light")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    # Downloads land in a scratch folder, not the user's own (XDG user dirs).
+    config = Path(tempfile.mkdtemp(prefix="messenger-shots-config-"))
+    (config / "user-dirs.dirs").write_text(f'XDG_DOWNLOAD_DIR="{config / "Downloads"}"\n')
+    os.environ["XDG_CONFIG_HOME"] = str(config)
     with virtual_display():
         os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
         import qasync

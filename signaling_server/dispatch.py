@@ -16,7 +16,15 @@ from messenger.protocol import requests as rq
 from messenger.protocol.errors import ErrorCode, ProtocolError
 from signaling_server.connection import Connection
 from signaling_server.context import ServerContext
-from signaling_server.handlers import accounts, calls, contacts, messages, presence, profiles
+from signaling_server.handlers import (
+    accounts,
+    calls,
+    contacts,
+    messages,
+    presence,
+    profiles,
+    rooms,
+)
 from signaling_server.replies import as_protocol_error
 
 log = logging.getLogger(__name__)
@@ -53,6 +61,19 @@ _AUTHED: dict[type[rq.Request], Handler] = {
     rq.CallUpdate: calls.update,
     rq.CallCandidate: calls.candidate,
     rq.GetIceServers: calls.ice_servers,
+    rq.RoomCreate: rooms.create,
+    rq.RoomLookup: rooms.lookup,
+    rq.RoomDirectory: rooms.directory,
+    rq.RoomInvitations: rooms.invitations,
+    rq.RoomMembers: rooms.members,
+    rq.RoomInvite: rooms.invite,
+    rq.RoomJoin: rooms.join,
+    rq.RoomDecline: rooms.decline,
+    rq.RoomLeave: rooms.leave,
+    rq.RoomRemove: rooms.remove,
+    rq.RoomUnban: rooms.unban,
+    rq.RoomSetRole: rooms.set_role,
+    rq.RoomUpdate: rooms.update,
 }
 # Need a signed-in session; queue their write and return at once, so the
 # connection keeps reading while the write commits (in order), then reply.

@@ -17,6 +17,8 @@ _STORAGE_CODES: dict[type[se.StorageError], tuple[ErrorCode, str]] = {
     se.UsernameTaken: (ErrorCode.USERNAME_TAKEN, "this username is taken"),
     se.Invalid: (ErrorCode.BAD_REQUEST, "invalid"),
     se.QuotaExceeded: (ErrorCode.QUOTA_EXCEEDED, "over quota"),
+    se.NameTaken: (ErrorCode.CONFLICT, "this room name is taken"),
+    se.InvalidState: (ErrorCode.INVALID_STATE, "not possible now"),
 }
 
 

@@ -28,12 +28,15 @@ from messenger.protocol.events import (
     DeliveredEvent,
     EditEvent,
     Error,
+    MemberEvent,
     MessageEvent,
     PresenceEvent,
     ProfileEvent,
     ReactionEvent,
     ReadEvent,
     Result,
+    RoomEvent,
+    RoomInvitedEvent,
     SessionRevokedEvent,
     TypingEvent,
 )
@@ -49,6 +52,7 @@ from messenger.protocol.limits import (
 )
 
 DM = "dm:alice:bob"
+ROOM = "room:0123456789abcdef"
 
 # One wire frame per request type, every field given explicitly, as a third-party client would
 # write it. The keys double as the list of request types the protocol reference documents.
@@ -154,7 +158,49 @@ REQUEST_FRAMES: dict[str, dict[str, Any]] = {
         "sdp_mline_index": 0,
     },
     "ice_servers": {"type": "ice_servers", "id": "r32"},
+    "room_create": {
+        "type": "room_create",
+        "id": "r33",
+        "name": "Team-X",
+        "topic": "release planning",
+        "public": False,
+    },
+    "room": {"type": "room", "id": "r34", "room": "#team-x"},
+    "room_directory": {"type": "room_directory", "id": "r35", "prefix": "te", "limit": 20},
+    "room_invitations": {"type": "room_invitations", "id": "r36"},
+    "room_members": {"type": "room_members", "id": "r37", "room": ROOM},
+    "room_invite": {"type": "room_invite", "id": "r38", "room": ROOM, "username": "carol"},
+    "room_join": {"type": "room_join", "id": "r39", "room": ROOM},
+    "room_decline": {"type": "room_decline", "id": "r40", "room": ROOM},
+    "room_leave": {"type": "room_leave", "id": "r41", "room": ROOM},
+    "room_remove": {
+        "type": "room_remove",
+        "id": "r42",
+        "room": ROOM,
+        "username": "mallory",
+        "ban": True,
+    },
+    "room_unban": {"type": "room_unban", "id": "r43", "room": ROOM, "username": "mallory"},
+    "room_set_role": {
+        "type": "room_set_role",
+        "id": "r44",
+        "room": ROOM,
+        "username": "bob",
+        "role": "admin",
+    },
+    "room_update": {
+        "type": "room_update",
+        "id": "r45",
+        "room": ROOM,
+        "name": "team-y",
+        "topic": None,
+        "public": True,
+    },
 }
+
+ROOM_INFO = rs.RoomInfo(
+    id=ROOM, name="Team-X", topic="release planning", public=False, members=3, role="owner"
+)
 
 MESSAGE_VIEW = rs.MessageView(
     conversation=DM,
@@ -282,6 +328,39 @@ SAMPLE_RESULTS: dict[type[rq.Request], msgspec.Struct] = {
         ],
         expires_at=1_700_003_600.0,
     ),
+    rq.RoomCreate: rs.RoomResult(room=ROOM_INFO),
+    rq.RoomLookup: rs.RoomResult(room=ROOM_INFO),
+    rq.RoomDirectory: rs.RoomsResult(rooms=[ROOM_INFO]),
+    rq.RoomInvitations: rs.RoomsResult(
+        rooms=[
+            rs.RoomInfo(
+                id=ROOM, name="Team-X", topic="", public=False, members=3, invited_by="alice"
+            )
+        ]
+    ),
+    rq.RoomMembers: rs.RoomMembersResult(
+        room=ROOM,
+        members=[
+            rs.RoomMember(
+                username="alice",
+                role="owner",
+                read_seq=9,
+                delivered_seq=9,
+                status="busy",
+                text="in a meeting",
+                display_name="Alice",
+            ),
+            rs.RoomMember(username="bob", role="member", read_seq=2, delivered_seq=8),
+        ],
+    ),
+    rq.RoomInvite: rs.EventResult(conversation=ROOM, seq=10, ts=2.0),
+    rq.RoomJoin: rs.RoomResult(room=ROOM_INFO),
+    rq.RoomDecline: rs.Empty(),
+    rq.RoomLeave: rs.EventResult(conversation=ROOM, seq=11, ts=2.1),
+    rq.RoomRemove: rs.EventResult(conversation=ROOM, seq=12, ts=2.2),
+    rq.RoomUnban: rs.EventResult(conversation=ROOM, seq=13, ts=2.3),
+    rq.RoomSetRole: rs.EventResult(conversation=ROOM, seq=0, ts=2.4),
+    rq.RoomUpdate: rs.EventResult(conversation=ROOM, seq=14, ts=2.5),
 }
 
 # One frame of every kind the server sends, in wire form.
@@ -373,6 +452,27 @@ SERVER_FRAMES: list[dict[str, Any]] = [
         "sdp_mline_index": 0,
     },
     {"type": "call_ended", "call_id": "c1", "reason": "lost", "detail": "no media for 10 s"},
+    {
+        "type": "member",
+        "conversation": ROOM,
+        "seq": 7,
+        "ts": 7.5,
+        "sender": "alice",
+        "user": "bob",
+        "action": "role",
+        "role": "admin",
+    },
+    {
+        "type": "room",
+        "conversation": ROOM,
+        "seq": 1,
+        "ts": 0.5,
+        "sender": "alice",
+        "name": "Team-X",
+        "topic": "release planning",
+        "public": False,
+    },
+    {"type": "room_invited", "room": ROOM, "name": "Team-X", "topic": "", "inviter": "alice"},
 ]
 
 
@@ -436,7 +536,7 @@ def test_server_frame_types() -> None:
     expected += [ReadEvent, DeliveredEvent, TypingEvent, PresenceEvent, ContactEvent]
     expected += [ContactEvent, ProfileEvent, SessionRevokedEvent, CallEvent, CallIncomingEvent]
     expected += [CallRingingEvent, CallAcceptedEvent, CallUpdateEvent, CallCandidateEvent]
-    expected += [CallEndedEvent]
+    expected += [CallEndedEvent, MemberEvent, RoomEvent, RoomInvitedEvent]
     got = [type(codec.decode_server_frame(_dumps(f))) for f in SERVER_FRAMES]
     assert got == expected
 

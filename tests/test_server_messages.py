@@ -35,6 +35,7 @@ async def test_send_is_acked_with_seq_and_delivered_live(
         "text": "hello 👋",
         "reply_to": None,
         "file": None,
+        "mentions": [],
     }
     await a.close()
     await b.close()

@@ -7,7 +7,7 @@ import asyncio
 import signal
 from collections.abc import Awaitable, Callable
 
-from messenger.cli import calls, files
+from messenger.cli import calls, files, rooms
 from messenger.cli.connection import connect_within, sign_in_within
 from messenger.cli.output import CliFailure, Exit, emit
 from messenger.client import Client, ConnectionStateChanged
@@ -102,8 +102,15 @@ async def status(args: argparse.Namespace, client: Client, password: str | None)
     emit({"status": args.status, "text": text})
 
 
+async def target(args: argparse.Namespace, client: Client, password: str | None) -> str:
+    """The conversation ``USER`` or ``#ROOM`` names."""
+    if args.peer.startswith("#"):
+        return await rooms.room_target(client, args.peer, password, args.timeout)
+    return client.conversation_with(peer(args.peer))
+
+
 async def send(args: argparse.Namespace, client: Client, password: str | None) -> None:
-    conversation = client.conversation_with(peer(args.peer))
+    conversation = await target(args, client, password)
     # Persisted before any network activity: even if everything below fails,
     # the message goes out with the next connection.
     entry = client.queue_message(conversation, args.text)
@@ -128,7 +135,7 @@ async def send(args: argparse.Namespace, client: Client, password: str | None) -
 
 
 async def history(args: argparse.Namespace, client: Client, password: str | None) -> None:
-    conversation = client.conversation_with(peer(args.peer))
+    conversation = await target(args, client, password)
     await sign_in_within(client, password, args.timeout)
     page_max = client.hello.limits.history_page_max if client.hello else 200
     messages: list[MessageView] = []
@@ -185,4 +192,5 @@ COMMANDS: dict[str, Command] = {
     "download": files.download,
     "call": calls.call,
     "answer": calls.answer,
+    "room": rooms.room,
 }

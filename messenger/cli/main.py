@@ -9,7 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
-from messenger.cli import calls
+from messenger.cli import calls, rooms
 from messenger.cli.commands import COMMANDS, CONTACT_ACTIONS
 from messenger.cli.connection import failure_from, open_client, read_password_stdin
 from messenger.cli.output import EXIT_HELP, CliFailure, Exit
@@ -55,10 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("status", nargs="?", choices=["available", "away", "busy", "invisible"])
     status.add_argument("--text", help="a status message")
     send = commands.add_parser("send", help="send a message; exit 0 once the server has it")
-    send.add_argument("peer", metavar="USER")
+    send.add_argument("peer", metavar="USER|#ROOM")
     send.add_argument("text", metavar="TEXT")
-    history = commands.add_parser("history", help="messages with USER, oldest first")
-    history.add_argument("peer", metavar="USER")
+    history = commands.add_parser("history", help="messages with USER or in #ROOM, oldest first")
+    history.add_argument("peer", metavar="USER|#ROOM")
     history.add_argument("--limit", type=int, default=50, help="how many (default 50)")
     commands.add_parser("listen", help="print events as they arrive until SIGINT/SIGTERM")
     send_file = commands.add_parser(
@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a directory (the file keeps its name) or a file name; never overwrites",
     )
     calls.add_parsers(commands)
+    rooms.add_parsers(commands)
     return parser
 
 

@@ -37,13 +37,13 @@ from messenger.client.errors import (
 from messenger.client.events import ConnectionStateChanged, Event
 from messenger.client.known_servers import KnownServers, normalize_fingerprint
 from messenger.client.outbox_sender import OutboxSender
+from messenger.client.rooms import RoomActions
 from messenger.client.state import ConnectionState
 from messenger.client.stream import EventStream
 from messenger.client.sync import Syncer
 from messenger.client.tls import ssl_option
 from messenger.client.transfers import Transfers
 from messenger.client.transfers.api import HttpTarget, http_base
-from messenger.client.typed_requests import TypedRequests
 from messenger.protocol import requests as rq
 from messenger.protocol import results as rs
 from messenger.protocol.errors import ErrorCode, ProtocolError
@@ -72,7 +72,7 @@ class _ResyncAll(msgspec.Struct, frozen=True):
     generation: int
 
 
-class Client(TypedRequests):
+class Client(RoomActions):
     def __init__(
         self,
         url: str,

@@ -20,7 +20,9 @@ from messenger.protocol.errors import ErrorCode, ProtocolError
 from messenger.protocol.events import AnyConversationEvent, MessageEvent
 from messenger.protocol.requests import ListConversations, Request, Sync
 from messenger.protocol.results import ConversationsResult, SyncResult
+from messenger.protocol.rooms import RoomSettings
 from messenger.store import Store
+from messenger.store.timeline import kind_of
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +67,25 @@ class Syncer:
         reply = await request_patiently(self._request, ListConversations(id=""))
         assert isinstance(reply, ConversationsResult)
         heads: dict[str, int] = {}
+        timeline = self._store.timeline
         for info in reply.conversations:
-            self._store.timeline.ensure_conversation(info.id, info.kind)
-            self._store.timeline.update_members(info.id, info.members)
+            timeline.ensure_conversation(info.id, info.kind)
+            timeline.update_members(info.id, info.members)
+            if info.room is not None:
+                timeline.update_room(
+                    info.id,
+                    RoomSettings(
+                        name=info.room.name, topic=info.room.topic, public=info.room.public
+                    ),
+                )
             heads[info.id] = info.last_seq
-        for conversation, synced in self._store.timeline.conversations().items():
+        for conversation, synced in timeline.conversations().items():
             head = heads.get(conversation)
+            if head is None and kind_of(conversation) == "room":
+                # Not listed: we left or were removed while away. The history we had stays
+                # readable here; the server would refuse a sync.
+                timeline.forget_membership(conversation, self._username)
+                continue
             if head is not None and head <= synced:
                 continue  # nothing new: skip the round trip
             await self.sync_conversation(conversation)

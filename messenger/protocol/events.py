@@ -12,6 +12,7 @@ from typing import Literal
 import msgspec
 
 from messenger.protocol.files import FileRef
+from messenger.protocol.rooms import MemberAction, Role
 
 Status = Literal["available", "away", "busy", "invisible", "offline"]
 ContactState = Literal["none", "incoming", "outgoing", "accepted"]
@@ -49,6 +50,8 @@ class MessageEvent(ConversationEvent, tag="message"):
     text: str
     reply_to: int | None = None
     file: FileRef | None = None  # a file message; ``text`` is then its caption
+    # In a room: the members the text mentions (``@name``), computed by the server at send.
+    mentions: list[str] = []
 
 
 class EditEvent(ConversationEvent, tag="edit"):
@@ -89,8 +92,31 @@ class CallEvent(ConversationEvent, tag="call"):
     duration: float = 0.0
 
 
+class MemberEvent(ConversationEvent, tag="member"):
+    """A room's membership changed: ``user`` ``action`` by ``sender`` (see ``MemberChange``)."""
+
+    user: str
+    action: MemberAction
+    role: Role | None = None
+
+
+class RoomEvent(ConversationEvent, tag="room"):
+    """A room was created or its settings changed (by ``sender``); the settings as they now are."""
+
+    name: str
+    topic: str = ""
+    public: bool = False
+
+
 AnyConversationEvent = (
-    MessageEvent | EditEvent | DeleteEvent | ReactionEvent | ReadEvent | CallEvent
+    MessageEvent
+    | EditEvent
+    | DeleteEvent
+    | ReactionEvent
+    | ReadEvent
+    | CallEvent
+    | MemberEvent
+    | RoomEvent
 )
 
 
@@ -136,6 +162,15 @@ class ProfileEvent(ServerFrame, tag="profile"):
     user: str
     display_name: str = ""
     avatar_hash: str | None = None
+
+
+class RoomInvitedEvent(ServerFrame, tag="room_invited"):
+    """To the invitee's devices: ``inviter`` invites me to ``room`` (join or decline it)."""
+
+    room: str
+    name: str
+    topic: str
+    inviter: str
 
 
 class SessionRevokedEvent(ServerFrame, tag="session_revoked"):
@@ -229,4 +264,7 @@ AnyServerFrame = (
     | CallUpdateEvent
     | CallCandidateEvent
     | CallEndedEvent
+    | MemberEvent
+    | RoomEvent
+    | RoomInvitedEvent
 )

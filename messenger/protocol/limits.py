@@ -31,6 +31,8 @@ MAX_THUMBNAIL_BYTES = 8192
 MAX_SDP_CHARS = 32768
 MAX_CANDIDATE_CHARS = 1024  # one ICE candidate line (RFC 8839 grammar), with room to spare
 MAX_CALL_DETAIL_CHARS = 200  # the plain-words reason a client gives when a call fails
+MAX_ROOM_TOPIC_CHARS = 300  # one line above a room's messages
+MAX_MENTIONS = 50  # distinct @names per message the server looks up and marks
 
 
 class Limits(msgspec.Struct, frozen=True, kw_only=True):

@@ -189,6 +189,93 @@ class Sync(Request, tag="sync"):
     limit: PageLimit = 500
 
 
+# --- rooms ------------------------------------------------------------------------------
+
+# Names are checked by the server (``messenger.protocol.rooms``) so a bad one gets a clear
+# ``bad_request``; the schema bounds them by the frame size meanwhile.
+RoomName = Annotated[str, msgspec.Meta(max_length=64)]
+RoomTopic = Annotated[str, msgspec.Meta(max_length=4 * L.MAX_ROOM_TOPIC_CHARS)]
+RoleName = Literal["owner", "admin", "member"]
+
+
+class RoomCreate(Request, tag="room_create"):
+    """Create a room and become its owner; private (invitation only) unless ``public``."""
+
+    name: RoomName
+    topic: RoomTopic = ""
+    public: bool = False
+
+
+class RoomLookup(Request, tag="room"):
+    """A room by id (``room:...``) or by name (``#name`` or ``name``, any case)."""
+
+    room: RoomName
+
+
+class RoomDirectory(Request, tag="room_directory"):
+    """Public rooms whose name starts with ``prefix`` (any case), by name."""
+
+    prefix: RoomName = ""
+    limit: Annotated[int, msgspec.Meta(ge=1, le=500)] = 100
+
+
+class RoomInvitations(Request, tag="room_invitations"):
+    """The rooms I am invited to and have not answered."""
+
+
+class RoomMembers(Request, tag="room_members"):
+    room: ConversationId
+
+
+class RoomInvite(Request, tag="room_invite"):
+    room: ConversationId
+    username: Username
+
+
+class RoomJoin(Request, tag="room_join"):
+    """Accept an invitation, or join a public room."""
+
+    room: ConversationId
+
+
+class RoomDecline(Request, tag="room_decline"):
+    room: ConversationId
+
+
+class RoomLeave(Request, tag="room_leave"):
+    room: ConversationId
+
+
+class RoomRemove(Request, tag="room_remove"):
+    """Remove a member; with ``ban`` the user cannot come back until unbanned."""
+
+    room: ConversationId
+    username: Username
+    ban: bool = False
+
+
+class RoomUnban(Request, tag="room_unban"):
+    room: ConversationId
+    username: Username
+
+
+class RoomSetRole(Request, tag="room_set_role"):
+    """Promote or demote a member; ``owner`` hands the room over (the owner becomes admin)."""
+
+    room: ConversationId
+    username: Username
+    role: RoleName
+
+
+class RoomUpdate(Request, tag="room_update"):
+    """Rename, change the topic or the visibility; a field left out stays as it is."""
+
+    room: ConversationId
+    name: RoomName | None = None
+    topic: RoomTopic | None = None
+    public: bool | None = None
+
+
 # --- calls (signaling only: media flows peer to peer) ---------------------------------
 
 CallId = Annotated[
@@ -290,6 +377,19 @@ AnyRequest = (
     | CallUpdate
     | CallCandidate
     | GetIceServers
+    | RoomCreate
+    | RoomLookup
+    | RoomDirectory
+    | RoomInvitations
+    | RoomMembers
+    | RoomInvite
+    | RoomJoin
+    | RoomDecline
+    | RoomLeave
+    | RoomRemove
+    | RoomUnban
+    | RoomSetRole
+    | RoomUpdate
 )
 
 REQUEST_TYPES: dict[str, type[Request]] = {

@@ -12,6 +12,7 @@ from messenger.protocol import requests as rq
 from messenger.protocol.events import AnyConversationEvent, CallOutcome, ContactState, Status
 from messenger.protocol.files import FileRef
 from messenger.protocol.limits import Limits
+from messenger.protocol.rooms import MemberChange, Role, RoomSettings
 
 
 class Empty(msgspec.Struct, frozen=True, kw_only=True):
@@ -110,21 +111,66 @@ class MessageView(msgspec.Struct, frozen=True, kw_only=True):
     call: CallSummary | None = None
     # Set for a file message (then ``text`` is its caption); gone once the message is deleted.
     file: FileRef | None = None
+    # In a room: the members the text mentions (``@name``), as the server computed at send.
+    mentions: list[str] = []
+    # Set for a room's membership or settings entry (then ``text`` and ``client_id`` are empty).
+    member: MemberChange | None = None
+    room: RoomSettings | None = None
 
 
 class Member(msgspec.Struct, frozen=True, kw_only=True):
     username: str
     read_seq: int
     delivered_seq: int
+    role: Role | None = None  # in a room; None in a direct conversation
+
+
+class RoomInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """A room as the asker may see it: ``role`` is theirs (None when not a member) and
+    ``invited_by`` names who invited them while an invitation is pending."""
+
+    id: str
+    name: str
+    topic: str
+    public: bool
+    members: int
+    role: Role | None = None
+    invited_by: str | None = None
 
 
 class ConversationInfo(msgspec.Struct, frozen=True, kw_only=True):
     id: str
-    kind: str  # "direct" (rooms come later)
+    kind: str  # "direct" or "room"
     members: list[Member]
     last_seq: int
     unread: int
     last_message: MessageView | None = None
+    room: RoomInfo | None = None  # set for a room
+
+
+class RoomResult(msgspec.Struct, frozen=True, kw_only=True):
+    room: RoomInfo
+
+
+class RoomsResult(msgspec.Struct, frozen=True, kw_only=True):
+    rooms: list[RoomInfo]
+
+
+class RoomMember(msgspec.Struct, frozen=True, kw_only=True):
+    """A member as another member sees it; presence is ``offline`` across a block."""
+
+    username: str
+    role: Role
+    read_seq: int
+    delivered_seq: int
+    status: Status = "offline"
+    text: str = ""
+    display_name: str = ""
+
+
+class RoomMembersResult(msgspec.Struct, frozen=True, kw_only=True):
+    room: str
+    members: list[RoomMember]
 
 
 class ConversationsResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -209,4 +255,17 @@ RESULT_TYPES: dict[type[rq.Request], type[msgspec.Struct]] = {
     rq.CallUpdate: Empty,
     rq.CallCandidate: Empty,
     rq.GetIceServers: IceServersResult,
+    rq.RoomCreate: RoomResult,
+    rq.RoomLookup: RoomResult,
+    rq.RoomDirectory: RoomsResult,
+    rq.RoomInvitations: RoomsResult,
+    rq.RoomMembers: RoomMembersResult,
+    rq.RoomInvite: EventResult,
+    rq.RoomJoin: RoomResult,
+    rq.RoomDecline: Empty,
+    rq.RoomLeave: EventResult,
+    rq.RoomRemove: EventResult,
+    rq.RoomUnban: EventResult,
+    rq.RoomSetRole: EventResult,
+    rq.RoomUpdate: EventResult,
 }

@@ -30,7 +30,7 @@ def search_messages(
         return []
     sql = (
         "SELECT m.conversation, m.seq, m.ts, m.sender, m.client_id, m.text, m.reply_to, "
-        "m.edited, m.deleted, m.reactions, m.call, m.file FROM messages_fts "
+        "m.edited, m.deleted, m.reactions, m.call, m.file, m.mentions, m.notice FROM messages_fts "
         "JOIN messages AS m ON m.id = messages_fts.rowid WHERE messages_fts MATCH ?"
     )
     params: list[object] = [query]

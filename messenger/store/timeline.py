@@ -21,21 +21,38 @@ from messenger.protocol.events import (
     CallEvent,
     DeleteEvent,
     EditEvent,
+    MemberEvent,
     MessageEvent,
     ReactionEvent,
     ReadEvent,
+    RoomEvent,
 )
 from messenger.protocol.files import FileRef
 from messenger.protocol.results import CallSummary, Member, MessageView
+from messenger.protocol.rooms import ROOM_PREFIX, MemberChange, RoomSettings
 from messenger.store.database import Database
 
 _MESSAGE_COLUMNS = (
     "conversation, seq, ts, sender, client_id, text, reply_to, edited, deleted, reactions, call,"
     " file"
 )
+# What a view is read from: the inserted columns and the room-only ones.
+VIEW_COLUMNS = _MESSAGE_COLUMNS + ", mentions, notice"
+
+
+class _Notice(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """``messages.notice``: a room's membership or settings entry, listed among messages."""
+
+    member: MemberChange | None = None
+    room: RoomSettings | None = None
+
+
+def kind_of(conversation: str) -> str:
+    return "room" if conversation.startswith(ROOM_PREFIX) else "direct"
 
 
 def row_to_view(row: sqlite3.Row) -> MessageView:
+    notice = None if row["notice"] is None else msgspec.json.decode(row["notice"], type=_Notice)
     return MessageView(
         conversation=row["conversation"],
         seq=row["seq"],
@@ -49,6 +66,9 @@ def row_to_view(row: sqlite3.Row) -> MessageView:
         reactions=msgspec.json.decode(row["reactions"], type=dict[str, list[str]]),
         call=None if row["call"] is None else msgspec.json.decode(row["call"], type=CallSummary),
         file=None if row["file"] is None else msgspec.json.decode(row["file"], type=FileRef),
+        mentions=msgspec.json.decode(row["mentions"], type=list[str]),
+        member=None if notice is None else notice.member,
+        room=None if notice is None else notice.room,
     )
 
 
@@ -128,7 +148,10 @@ class Timeline:
         return new
 
     def _ensure(self, conn: sqlite3.Connection, conversation: str) -> None:
-        conn.execute("INSERT OR IGNORE INTO conversations(id) VALUES (?)", (conversation,))
+        conn.execute(
+            "INSERT OR IGNORE INTO conversations(id, kind) VALUES (?, ?)",
+            (conversation, kind_of(conversation)),
+        )
 
     def _advance(self, conn: sqlite3.Connection, conversation: str) -> None:
         # Move the resume point over events that arrived ahead of it and now
@@ -161,8 +184,8 @@ class Timeline:
             case MessageEvent():
                 file = event.file
                 conn.execute(
-                    f"INSERT OR IGNORE INTO messages({_MESSAGE_COLUMNS}, file_name) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, '{}', NULL, ?, ?)",
+                    f"INSERT OR IGNORE INTO messages({_MESSAGE_COLUMNS}, file_name, mentions) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, '{}', NULL, ?, ?, ?)",
                     (
                         event.conversation,
                         event.seq,
@@ -173,6 +196,7 @@ class Timeline:
                         event.reply_to,
                         None if file is None else msgspec.json.encode(file).decode(),
                         "" if file is None else file.name,
+                        msgspec.json.encode(event.mentions).decode(),
                     ),
                 )
                 # Reactions that arrived before their message (out-of-order apply).
@@ -228,7 +252,48 @@ class Timeline:
                         msgspec.json.encode(summary).decode(),
                     ),
                 )
+            case MemberEvent():
+                change = MemberChange(user=event.user, action=event.action, role=event.role)
+                self._notice(conn, event, _Notice(member=change))
+                if event.action in ("joined", "role") and event.role is not None:
+                    conn.execute(
+                        "INSERT INTO room_members(conversation, username, role) VALUES (?, ?, ?)"
+                        " ON CONFLICT(conversation, username) DO UPDATE SET role = excluded.role",
+                        (event.conversation, event.user, event.role),
+                    )
+                elif event.action in ("left", "removed", "banned"):
+                    conn.execute(
+                        "DELETE FROM room_members WHERE conversation = ? AND username = ?",
+                        (event.conversation, event.user),
+                    )
+            case RoomEvent():
+                settings = RoomSettings(name=event.name, topic=event.topic, public=event.public)
+                self._notice(conn, event, _Notice(room=settings))
+                self._set_room(conn, event.conversation, settings)
         return True
+
+    def _notice(
+        self, conn: sqlite3.Connection, event: MemberEvent | RoomEvent, notice: _Notice
+    ) -> None:
+        conn.execute(
+            f"INSERT OR IGNORE INTO messages({_MESSAGE_COLUMNS}, notice) "
+            "VALUES (?, ?, ?, ?, '', '', NULL, 0, 0, '{}', NULL, NULL, ?)",
+            (
+                event.conversation,
+                event.seq,
+                event.ts,
+                event.sender,
+                msgspec.json.encode(notice).decode(),
+            ),
+        )
+
+    def _set_room(self, conn: sqlite3.Connection, conversation: str, room: RoomSettings) -> None:
+        conn.execute(
+            "INSERT INTO rooms(conversation, name, topic, public) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(conversation) DO UPDATE SET name = excluded.name,"
+            " topic = excluded.topic, public = excluded.public",
+            (conversation, room.name, room.topic, int(room.public)),
+        )
 
     def _refresh_reactions(self, conn: sqlite3.Connection, conversation: str, target: int) -> None:
         summary: dict[str, list[str]] = {}
@@ -269,12 +334,73 @@ class Timeline:
             self._raise_marker(conn, conversation, username, delivered=up_to)
 
     def update_members(self, conversation: str, members: Iterable[Member]) -> None:
+        """Markers from the server's list; for a room also who is in it, with what role."""
         with self._db.transaction() as conn:
             self._ensure(conn, conversation)
-            for m in members:
+            listed = list(members)
+            for m in listed:
                 self._raise_marker(
                     conn, conversation, m.username, read=m.read_seq, delivered=m.delivered_seq
                 )
+            if kind_of(conversation) == "room":
+                conn.execute("DELETE FROM room_members WHERE conversation = ?", (conversation,))
+                conn.executemany(
+                    "INSERT INTO room_members(conversation, username, role) VALUES (?, ?, ?)",
+                    [(conversation, m.username, m.role or "member") for m in listed],
+                )
+
+    # --- rooms ---------------------------------------------------------------------
+
+    def update_room(self, conversation: str, room: RoomSettings) -> None:
+        with self._db.transaction() as conn:
+            self._ensure(conn, conversation)
+            self._set_room(conn, conversation, room)
+
+    def room(self, conversation: str) -> RoomSettings | None:
+        row = self._db.conn.execute(
+            "SELECT name, topic, public FROM rooms WHERE conversation = ?", (conversation,)
+        ).fetchone()
+        if row is None:
+            return None
+        return RoomSettings(name=row["name"], topic=row["topic"], public=bool(row["public"]))
+
+    def room_by_name(self, name: str) -> str | None:
+        """The id of the room with this name (any case) as last heard, if known here."""
+        row = self._db.conn.execute(
+            "SELECT conversation FROM rooms WHERE lower(name) = lower(?)", (name,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def room_roles(self, conversation: str) -> dict[str, str]:
+        """Members and their roles as this device last heard (the membership events)."""
+        rows = self._db.conn.execute(
+            "SELECT username, role FROM room_members WHERE conversation = ? ORDER BY username",
+            (conversation,),
+        )
+        return {r["username"]: r["role"] for r in rows}
+
+    def forget_membership(self, conversation: str, username: str) -> None:
+        """``username`` is no longer in the room (the server stopped listing it for them)."""
+        with self._db.transaction() as conn:
+            conn.execute(
+                "DELETE FROM room_members WHERE conversation = ? AND username = ?",
+                (conversation, username),
+            )
+
+    def set_muted(self, conversation: str, muted: bool) -> None:
+        with self._db.transaction() as conn:
+            self._ensure(conn, conversation)
+            conn.execute(
+                "INSERT INTO rooms(conversation, muted) VALUES (?, ?)"
+                " ON CONFLICT(conversation) DO UPDATE SET muted = excluded.muted",
+                (conversation, int(muted)),
+            )
+
+    def muted(self, conversation: str) -> bool:
+        row = self._db.conn.execute(
+            "SELECT muted FROM rooms WHERE conversation = ?", (conversation,)
+        ).fetchone()
+        return bool(row and row["muted"])
 
     def members(self, conversation: str) -> list[Member]:
         rows = self._db.conn.execute(
@@ -294,7 +420,7 @@ class Timeline:
     ) -> list[MessageView]:
         """The newest ``limit`` messages older than ``before``, oldest first."""
         rows = self._db.conn.execute(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation = ? AND seq < ? "
+            f"SELECT {VIEW_COLUMNS} FROM messages WHERE conversation = ? AND seq < ? "
             "ORDER BY seq DESC LIMIT ?",
             (conversation, before if before is not None else 2**62, limit),
         ).fetchall()
@@ -302,15 +428,14 @@ class Timeline:
 
     def message(self, conversation: str, seq: int) -> MessageView | None:
         row = self._db.conn.execute(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation = ? AND seq = ?",
+            f"SELECT {VIEW_COLUMNS} FROM messages WHERE conversation = ? AND seq = ?",
             (conversation, seq),
         ).fetchone()
         return None if row is None else row_to_view(row)
 
     def last_message(self, conversation: str) -> MessageView | None:
         row = self._db.conn.execute(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation = ? "
-            "ORDER BY seq DESC LIMIT 1",
+            f"SELECT {VIEW_COLUMNS} FROM messages WHERE conversation = ? ORDER BY seq DESC LIMIT 1",
             (conversation,),
         ).fetchone()
         return None if row is None else row_to_view(row)
@@ -326,8 +451,18 @@ class Timeline:
         """Messages from others after ``username``'s read marker (what the badge shows)."""
         row = self._db.conn.execute(
             "SELECT COUNT(*) AS n FROM messages WHERE conversation = ? AND seq > ? "
-            "AND sender != ? AND NOT deleted",
+            "AND sender != ? AND NOT deleted AND notice IS NULL",
             (conversation, self.read_seq(conversation, username), username),
+        ).fetchone()
+        return int(row["n"])
+
+    def unread_mentions(self, conversation: str, username: str) -> int:
+        """Unread messages that mention ``username`` (they notify even in a muted room)."""
+        row = self._db.conn.execute(
+            "SELECT COUNT(*) AS n FROM messages WHERE conversation = ? AND seq > ? "
+            "AND sender != ? AND NOT deleted "
+            "AND EXISTS (SELECT 1 FROM json_each(messages.mentions) WHERE value = ?)",
+            (conversation, self.read_seq(conversation, username), username, username),
         ).fetchone()
         return int(row["n"])
 
@@ -340,7 +475,7 @@ class Timeline:
     def find_by_client_id(self, client_id: str) -> MessageView | None:
         """Our own message by the id we gave it (to answer 'was this acknowledged?')."""
         row = self._db.conn.execute(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE client_id = ? ORDER BY seq LIMIT 1",
+            f"SELECT {VIEW_COLUMNS} FROM messages WHERE client_id = ? ORDER BY seq LIMIT 1",
             (client_id,),
         ).fetchone()
         return None if row is None else row_to_view(row)
@@ -348,7 +483,7 @@ class Timeline:
     def find_file(self, file_id: str) -> MessageView | None:
         """The newest message carrying file ``file_id`` (a scan: for tools, not hot paths)."""
         row = self._db.conn.execute(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE file IS NOT NULL"
+            f"SELECT {VIEW_COLUMNS} FROM messages WHERE file IS NOT NULL"
             " AND json_extract(file, '$.file_id') = ? ORDER BY ts DESC LIMIT 1",
             (file_id,),
         ).fetchone()

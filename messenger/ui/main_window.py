@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -50,6 +52,7 @@ class MainWindow(QMainWindow):
         self.contacts = ContactsPanel(session)
         self.chat = ChatPanel(session)
         self.contacts.conversation_requested.connect(self.open_chat)
+        self.contacts.files_dropped.connect(self.send_files_to)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.contacts)
@@ -188,6 +191,11 @@ class MainWindow(QMainWindow):
     def open_chat(self, conversation: str, peer: str) -> None:
         self.contacts.select_peer(peer)
         self.chat.open_conversation(conversation, peer)
+
+    def send_files_to(self, conversation: str, peer: str, paths: list[Path]) -> None:
+        """Files dropped on a contact: open the chat with them and send the files there."""
+        self.open_chat(conversation, peer)
+        self.chat.send_files(paths)
 
     def bring_to_front(self) -> None:
         if self.isMinimized():

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from messenger.protocol.names import direct_peer
 from messenger.protocol.results import MessageView
+from messenger.ui.files.card import file_preview
 from messenger.ui.session import AccountSession
 
 DEBOUNCE_MS = 250
@@ -127,14 +128,16 @@ class ResultsModel(QAbstractListModel):
         title = self.session.name_of(peer) if peer else view.conversation
         if view.sender == self.session.username:
             title += " (you wrote)"
+        # A file message shows as "📎 name · caption", so a match on its name is visible.
+        text = view.text if view.file is None else file_preview(view.file.name, view.text)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return f"{title}, {short_date(view.ts)}: {' '.join(view.text.split())}"
+            return f"{title}, {short_date(view.ts)}: {' '.join(text.split())}"
         if role == PeerRole:
             return title
         if role == DateRole:
             return short_date(view.ts)
         if role == SnippetRole:
-            return snippet_html(view.text, self.query)
+            return snippet_html(text, self.query)
         return None
 
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
@@ -27,6 +28,8 @@ from messenger.client import (
     SessionEnded,
     Synced,
 )
+from messenger.client.transfers import TransferUpdate
+from messenger.client.transfers.api import TransferError
 from messenger.protocol import requests as rq
 from messenger.protocol import results as rs
 from messenger.protocol.errors import ProtocolError
@@ -41,8 +44,10 @@ from messenger.protocol.events import (
     SessionRevokedEvent,
     TypingEvent,
 )
+from messenger.protocol.files import FileRef
 from messenger.protocol.results import MessageView
 from messenger.store.outbox import OutboxEntry
+from messenger.ui.files.book import TransferBook
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +76,7 @@ class AccountSession(QObject):
     profile_changed = Signal(str)  # username whose display name or avatar changed
     signed_out = Signal(str)  # the session ended (revoked, signed out elsewhere): reason
     failed = Signal(str)  # an operation failed: a sentence for the status line
+    transfer_changed = Signal(object)  # TransferUpdate: an upload's or download's progress
 
     def __init__(self, client: Client, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -86,15 +92,20 @@ class AccountSession(QObject):
         self._pump: asyncio.Task[None] | None = None
         self._typing_sent: dict[str, float] = {}
         self._closed = False
+        self.transfers = TransferBook()
 
     # --- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> None:
         """Begin listening to the client and keep it connected (it may already be signed in)."""
         if self._pump is None:
+            self.transfers.load(self.client.transfers.all())
             stream = self.client.subscribe()
             self._pump = asyncio.ensure_future(self._pump_events(stream))
             self.client.start()
+            # Uploads and downloads left running when the app last quit: each waits until
+            # the client is signed in (it may already be), then asks the server where it stands.
+            self.client.transfers.resume_all()
 
     @property
     def state(self) -> ConnectionState:
@@ -189,6 +200,9 @@ class AccountSession(QObject):
                     self.roster_changed.emit(changed)
             case SessionRevokedEvent():
                 self.signed_out.emit(event.reason)
+            case TransferUpdate():
+                self.transfers.apply(event)
+                self.transfer_changed.emit(event)
             case ServerFrame():
                 pass  # replies are the channel's business; nothing else to show
 
@@ -280,6 +294,32 @@ class AccountSession(QObject):
         self._typing_sent.pop(conversation, None)
         self.conversation_changed.emit(conversation)
         return entry
+
+    def send_file(
+        self, conversation: str, path: Path, *, thumbnail: bytes | None = None
+    ) -> TransferUpdate:
+        """Upload a file and send it as a message; raises ``TransferError`` for a path that
+        is not a readable file. Shown at once as a card with its progress."""
+        update = self.client.transfers.send_file(conversation, path, thumbnail=thumbnail)
+        self.transfers.apply(update)
+        self.conversation_changed.emit(conversation)
+        return update
+
+    def download(self, conversation: str, file: FileRef) -> TransferUpdate:
+        """Fetch a file into the Downloads folder (never over an existing file)."""
+        update = self.client.transfers.download(file, conversation=conversation)
+        self.transfers.apply(update)
+        self.transfer_changed.emit(update)
+        return update
+
+    def retry_transfer(self, transfer_id: int) -> None:
+        """Try a failed or paused transfer again, from where it stopped."""
+        self.transfers.apply(self.client.transfers.resume(transfer_id))
+
+    def cancel_transfer(self, transfer_id: int) -> None:
+        """Stop a transfer: an upload is withdrawn (its message never goes), a download's
+        partial file removed. The ``cancelled`` update removes its card."""
+        self.run(self.client.transfers.cancel(transfer_id), "cancel the transfer")
 
     def pending(self, conversation: str) -> list[OutboxEntry]:
         """Messages of this conversation still in the outbox (sending, or failed for good)."""
@@ -397,6 +437,8 @@ def describe_error(exc: BaseException) -> str:
         return exc.message
     if isinstance(exc, ClientError):
         return str(exc)
+    if isinstance(exc, TransferError):
+        return exc.message
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
         return "the server did not answer in time"
     return f"unexpected error ({type(exc).__name__}: {exc})"

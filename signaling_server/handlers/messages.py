@@ -25,16 +25,18 @@ from messenger.protocol.events import (
     DeleteEvent,
     DeliveredEvent,
     EditEvent,
+    MemberEvent,
     MessageEvent,
     ReactionEvent,
     ReadEvent,
+    RoomEvent,
     TypingEvent,
 )
 from messenger.protocol.files import normalize_file_ref
 from signaling_server.connection import Connection
 from signaling_server.context import ServerContext
 from signaling_server.replies import as_protocol_error
-from signaling_server.storage.records import Appended, MessageRow, StoredEvent
+from signaling_server.storage.records import Appended, MessageRow, RoomRow, StoredEvent
 
 
 def to_event(ev: StoredEvent) -> AnyConversationEvent:
@@ -51,7 +53,14 @@ def to_event(ev: StoredEvent) -> AnyConversationEvent:
             text=ev.text or "",
             reply_to=ev.reply_to,
             file=ev.file,
+            mentions=ev.mentions,
         )
+    if ev.member is not None:
+        return MemberEvent(
+            **common, user=ev.member.user, action=ev.member.action, role=ev.member.role
+        )
+    if ev.room is not None:
+        return RoomEvent(**common, name=ev.room.name, topic=ev.room.topic, public=ev.room.public)
     if ev.kind == "edit":
         return EditEvent(**common, target=ev.target or 0, text=ev.text or "")
     if ev.kind == "delete":
@@ -91,6 +100,21 @@ def to_view(row: MessageRow) -> rs.MessageView:
             duration=row.call.duration,
         ),
         file=row.file,
+        mentions=row.mentions,
+        member=row.member,
+        room=row.room,
+    )
+
+
+def room_info(row: RoomRow) -> rs.RoomInfo:
+    return rs.RoomInfo(
+        id=row.key,
+        name=row.name,
+        topic=row.topic,
+        public=row.public,
+        members=row.members,
+        role=row.role,  # type: ignore[arg-type]
+        invited_by=row.invited_by,
     )
 
 
@@ -262,13 +286,17 @@ async def conversations(
                 kind=r.kind,
                 members=[
                     rs.Member(
-                        username=m.username, read_seq=m.read_seq, delivered_seq=m.delivered_seq
+                        username=m.username,
+                        read_seq=m.read_seq,
+                        delivered_seq=m.delivered_seq,
+                        role=m.role if r.kind == "room" else None,  # type: ignore[arg-type]
                     )
                     for m in r.members
                 ],
                 last_seq=r.last_seq,
                 unread=r.unread,
                 last_message=to_view(r.last_message) if r.last_message else None,
+                room=None if r.room is None else room_info(r.room),
             )
             for r in rows
         ]

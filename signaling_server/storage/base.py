@@ -12,6 +12,7 @@ from collections.abc import Awaitable
 from typing import Protocol
 
 from messenger.protocol.files import FileRef
+from messenger.protocol.rooms import Role
 from signaling_server.storage.records import (
     Appended,
     ContactRow,
@@ -19,6 +20,9 @@ from signaling_server.storage.records import (
     FileRow,
     MessageRow,
     ProfileRow,
+    RoomChange,
+    RoomMemberRow,
+    RoomRow,
     Session,
     StoredEvent,
     User,
@@ -111,6 +115,49 @@ class Storage(Protocol):
     ) -> tuple[list[StoredEvent], int, bool]: ...
     async def list_conversations(self, user_id: int) -> list[ConversationRow]: ...
     async def other_members(self, user_id: int, user: str, key: str) -> list[int]: ...
+
+    # rooms (the rights table is in docs/protocol.md; these enforce it)
+    def create_room(
+        self, user_id: int, user: str, name: str, topic: str, public: bool, now: float
+    ) -> Awaitable[RoomChange]:
+        """Create a room owned by ``user`` (``NameTaken`` when the name is in use)."""
+
+    def room_invite(
+        self, user_id: int, user: str, key: str, username: str, now: float
+    ) -> Awaitable[RoomChange]: ...
+    def room_join(self, user_id: int, user: str, key: str, now: float) -> Awaitable[RoomChange]:
+        """Accept an invitation or join a public room; ``NotFound`` for a private room
+        without one, exactly as for no room at all."""
+
+    def room_decline(self, user_id: int, key: str) -> Awaitable[None]: ...
+    def room_leave(
+        self, user_id: int, user: str, key: str, now: float
+    ) -> Awaitable[RoomChange]: ...
+    def room_remove(
+        self, user_id: int, user: str, key: str, username: str, ban: bool, now: float
+    ) -> Awaitable[RoomChange]: ...
+    def room_unban(
+        self, user_id: int, user: str, key: str, username: str, now: float
+    ) -> Awaitable[RoomChange]: ...
+    def room_set_role(
+        self, user_id: int, user: str, key: str, username: str, role: Role, now: float
+    ) -> Awaitable[RoomChange]: ...
+    def room_update(
+        self,
+        user_id: int,
+        user: str,
+        key: str,
+        name: str | None,
+        topic: str | None,
+        public: bool | None,
+        now: float,
+    ) -> Awaitable[RoomChange]: ...
+    async def room_lookup(self, viewer_id: int, room: str) -> RoomRow:
+        """A room by id or name that the viewer may know of (``NotFound`` otherwise)."""
+
+    async def room_directory(self, viewer_id: int, prefix: str, limit: int) -> list[RoomRow]: ...
+    async def room_invitations(self, user_id: int) -> list[RoomRow]: ...
+    async def room_members(self, viewer_id: int, key: str) -> list[RoomMemberRow]: ...
 
     # call history
     def append_call(

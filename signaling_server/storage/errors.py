@@ -33,3 +33,11 @@ class Invalid(StorageError):
 
 class QuotaExceeded(StorageError):
     """An upload past the user's storage quota or unfinished-upload limit."""
+
+
+class NameTaken(StorageError):
+    """A room name (compared case-insensitively) another room has."""
+
+
+class InvalidState(StorageError):
+    """An action that does not apply now (joining a room one is in, declining no invitation)."""

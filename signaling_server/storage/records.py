@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from messenger.protocol.files import FileRef
+from messenger.protocol.rooms import MemberChange, RoomSettings
 
 
 class User(msgspec.Struct, frozen=True, kw_only=True):
@@ -74,6 +75,9 @@ class StoredEvent(msgspec.Struct, frozen=True, kw_only=True):
     reply_to: int | None = None
     call: CallRecord | None = None  # set for kind 'call'
     file: FileRef | None = None  # set for a file message
+    mentions: list[str] = []  # a room message's mentioned members
+    member: MemberChange | None = None  # set for kind 'member'
+    room: RoomSettings | None = None  # set for kind 'room'
 
 
 class Appended(msgspec.Struct, frozen=True, kw_only=True):
@@ -103,6 +107,9 @@ class MessageRow(msgspec.Struct, frozen=True, kw_only=True):
     reactions: dict[str, list[str]]
     call: CallRecord | None = None  # a call's history entry (client_id is the call id)
     file: FileRef | None = None  # a file message's file (text is its caption)
+    mentions: list[str] = []
+    member: MemberChange | None = None  # a room's membership entry
+    room: RoomSettings | None = None  # a room's settings entry
 
 
 class MemberRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -110,6 +117,40 @@ class MemberRow(msgspec.Struct, frozen=True, kw_only=True):
     username: str
     read_seq: int
     delivered_seq: int
+    role: str = "member"
+
+
+class RoomRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A room as one viewer sees it: ``role`` is the viewer's (None when not a member)."""
+
+    key: str
+    name: str
+    topic: str
+    public: bool
+    members: int
+    role: str | None = None
+    invited_by: str | None = None
+
+
+class RoomMemberRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A member as a fellow member sees it; ``blocked`` when either blocks the other."""
+
+    user_id: int
+    username: str
+    role: str
+    read_seq: int
+    delivered_seq: int
+    display_name: str
+    blocked: bool
+
+
+class RoomChange(msgspec.Struct, frozen=True, kw_only=True):
+    """The outcome of a room action: the events it stored, in order (each with its
+    recipients), the room as the actor now sees it, and a user to tell of an invitation."""
+
+    events: list[Appended]
+    room: RoomRow | None = None
+    invitee_id: int | None = None
 
 
 class ConversationRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -119,6 +160,7 @@ class ConversationRow(msgspec.Struct, frozen=True, kw_only=True):
     unread: int
     members: list[MemberRow]
     last_message: MessageRow | None
+    room: RoomRow | None = None
 
 
 class FileRow(msgspec.Struct, frozen=True, kw_only=True):

@@ -8,12 +8,15 @@ from functools import partial
 from pathlib import Path
 
 from messenger.protocol.files import FileRef
+from messenger.protocol.rooms import Role
 from signaling_server.storage import sqlite_accounts as acc
 from signaling_server.storage import sqlite_calls as calls
 from signaling_server.storage import sqlite_conversations as conv
 from signaling_server.storage import sqlite_files as files
 from signaling_server.storage import sqlite_profiles as prof
 from signaling_server.storage import sqlite_reads as reads
+from signaling_server.storage import sqlite_room_reads as room_reads
+from signaling_server.storage import sqlite_rooms as rooms
 from signaling_server.storage.migrate import upgrade_to_head
 from signaling_server.storage.records import (
     Appended,
@@ -22,6 +25,9 @@ from signaling_server.storage.records import (
     FileRow,
     MessageRow,
     ProfileRow,
+    RoomChange,
+    RoomMemberRow,
+    RoomRow,
     Session,
     StoredEvent,
     User,
@@ -285,6 +291,143 @@ class SqliteStorage:
         return await self._runner.read(
             partial(reads.other_members, user_id=user_id, user=user, key=key)
         )
+
+    # rooms -------------------------------------------------------------------------------
+
+    def create_room(
+        self, user_id: int, user: str, name: str, topic: str, public: bool, now: float
+    ) -> asyncio.Future[RoomChange]:
+        return self._runner.write(
+            partial(
+                rooms.create_room,
+                cache=self._cache,
+                user_id=user_id,
+                user=user,
+                name=name,
+                topic=topic,
+                public=public,
+                now=now,
+            )
+        )
+
+    def room_invite(
+        self, user_id: int, user: str, key: str, username: str, now: float
+    ) -> asyncio.Future[RoomChange]:
+        return self._runner.write(
+            partial(
+                rooms.invite,
+                cache=self._cache,
+                user_id=user_id,
+                user=user,
+                key=key,
+                username=username,
+                now=now,
+            )
+        )
+
+    def room_join(
+        self, user_id: int, user: str, key: str, now: float
+    ) -> asyncio.Future[RoomChange]:
+        return self._runner.write(
+            partial(rooms.join, cache=self._cache, user_id=user_id, user=user, key=key, now=now)
+        )
+
+    def room_decline(self, user_id: int, key: str) -> asyncio.Future[None]:
+        return self._runner.write(
+            partial(rooms.decline, cache=self._cache, user_id=user_id, key=key)
+        )
+
+    def room_leave(
+        self, user_id: int, user: str, key: str, now: float
+    ) -> asyncio.Future[RoomChange]:
+        return self._runner.write(
+            partial(rooms.leave, cache=self._cache, user_id=user_id, user=user, key=key, now=now)
+        )
+
+    def room_remove(
+        self, user_id: int, user: str, key: str, username: str, ban: bool, now: float
+    ) -> asyncio.Future[RoomChange]:
+        return self._runner.write(
+            partial(
+                rooms.remove,
+                cache=self._cache,
+                user_id=user_id,
+                user=user,
+                key=key,
+                username=username,
+                ban=ban,
+                now=now,
+            )
+        )
+
+    def room_unban(
+        self, user_id: int, user: str, key: str, username: str, now: float
+    ) -> asyncio.Future[RoomChange]:
+        return self._runner.write(
+            partial(
+                rooms.unban,
+                cache=self._cache,
+                user_id=user_id,
+                user=user,
+                key=key,
+                username=username,
+                now=now,
+            )
+        )
+
+    def room_set_role(
+        self, user_id: int, user: str, key: str, username: str, role: Role, now: float
+    ) -> asyncio.Future[RoomChange]:
+        return self._runner.write(
+            partial(
+                rooms.set_role,
+                cache=self._cache,
+                user_id=user_id,
+                user=user,
+                key=key,
+                username=username,
+                role=role,
+                now=now,
+            )
+        )
+
+    def room_update(
+        self,
+        user_id: int,
+        user: str,
+        key: str,
+        name: str | None,
+        topic: str | None,
+        public: bool | None,
+        now: float,
+    ) -> asyncio.Future[RoomChange]:
+        return self._runner.write(
+            partial(
+                rooms.update,
+                cache=self._cache,
+                user_id=user_id,
+                user=user,
+                key=key,
+                name=name,
+                topic=topic,
+                public=public,
+                now=now,
+            )
+        )
+
+    async def room_lookup(self, viewer_id: int, room: str) -> RoomRow:
+        return await self._runner.read(partial(room_reads.lookup, viewer_id=viewer_id, room=room))
+
+    async def room_directory(self, viewer_id: int, prefix: str, limit: int) -> list[RoomRow]:
+        return await self._runner.read(
+            partial(room_reads.directory, viewer_id=viewer_id, prefix=prefix, limit=limit)
+        )
+
+    async def room_invitations(self, user_id: int) -> list[RoomRow]:
+        return await self._runner.read(partial(room_reads.invitations, user_id=user_id))
+
+    async def room_members(self, viewer_id: int, key: str) -> list[RoomMemberRow]:
+        return await self._runner.read(partial(room_reads.members, viewer_id=viewer_id, key=key))
 
     # call history ----------------------------------------------------------------------
 

@@ -10,9 +10,11 @@ import sqlite3
 
 from messenger.protocol.files import FileRef
 from messenger.protocol.names import direct_members
+from messenger.protocol.rooms import mentioned_names
 from signaling_server.storage import sqlite_accounts as accounts
 from signaling_server.storage import sqlite_files as files
 from signaling_server.storage.errors import Conflict, Forbidden, NotAccepted, NotFound
+from signaling_server.storage.event_detail import EventDetail, encode_detail
 from signaling_server.storage.records import Appended, StoredEvent
 from signaling_server.storage.sqlite_cache import ConvState as _Conv
 from signaling_server.storage.sqlite_cache import WriterCache
@@ -43,7 +45,13 @@ def _create_direct(c: sqlite3.Connection, key: str, a: int, b: int, now: float) 
 def _blocked_by(
     c: sqlite3.Connection, cache: WriterCache, conv: _Conv, actor_id: int
 ) -> int | None:
-    """The member who blocked ``actor_id``, whose view the actor's events are hidden from."""
+    """The member who blocked ``actor_id``, whose view the actor's events are hidden from.
+
+    Only in a direct conversation: a room is shared, and hiding one member's messages from
+    another would leave holes others reply into, so a block there hides presence only.
+    """
+    if conv.kind != "direct":
+        return None
     blockers = cache.blockers_of(c, actor_id)
     if blockers:
         for member in conv.member_ids:
@@ -77,10 +85,12 @@ def _insert_event(
     flag: bool | None = None,
     reply_to: int | None = None,
     hidden_from: int | None = None,
+    detail: EventDetail | None = None,
 ) -> None:
     c.execute(
         "INSERT INTO events (conversation_id, seq, ts, sender_id, kind, client_id, text, target,"
-        " emoji, flag, reply_to, hidden_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " emoji, flag, reply_to, hidden_from, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             conv.id,
             seq,
@@ -94,6 +104,7 @@ def _insert_event(
             flag,
             reply_to,
             hidden_from,
+            None if detail is None else encode_detail(detail),
         ),
     )
 
@@ -194,6 +205,7 @@ def append_message(
         return earlier
 
     seq = conv.last_seq + 1
+    mentions = _mentions(c, conv, text) if conv.kind == "room" else []
     try:
         # The unique (sender, client_id) index detects a resend: no lookup on the hot path.
         _insert_event(
@@ -207,6 +219,7 @@ def append_message(
             text=text,
             reply_to=reply_to,
             hidden_from=hidden_from,
+            detail=EventDetail(mentions=mentions) if mentions else None,
         )
     except sqlite3.IntegrityError:
         earlier = _prior(c, sender_id, sender, key, client_id, text, reply_to, file_id)
@@ -227,8 +240,25 @@ def append_message(
         text=text,
         reply_to=reply_to,
         file=file,
+        mentions=mentions,
     )
     return Appended(event=event, recipients=_recipients(conv, hidden_from))
+
+
+def _mentions(c: sqlite3.Connection, conv: _Conv, text: str) -> list[str]:
+    """The room's members that ``text`` mentions: one query, and only for text with an ``@``."""
+    names = mentioned_names(text)
+    if not names:
+        return []
+    marks = ",".join("?" * len(names))
+    found = {
+        str(name): int(uid)
+        for uid, name in c.execute(
+            f"SELECT id, username FROM users WHERE username IN ({marks})", names
+        )
+    }
+    members = set(conv.member_ids)
+    return [n for n in names if found.get(n) in members]
 
 
 def _is_message(c: sqlite3.Connection, conv_id: int, seq: int) -> bool:
@@ -394,7 +424,7 @@ def set_delivered(
     c: sqlite3.Connection, cache: WriterCache, user_id: int, key: str, up_to: int
 ) -> tuple[list[int], int]:
     """Move the delivered marker forward (never past the head); return who to tell (empty
-    when it did not move) and the marker's new value."""
+    when it did not move, and in a room) and the marker's new value."""
     conv = _member_conv(c, cache, key, user_id)
     up_to = min(up_to, conv.last_seq)
     cur = c.execute(
@@ -402,7 +432,10 @@ def set_delivered(
         " AND delivered_seq < ?",
         (up_to, conv.id, user_id, up_to),
     )
-    if cur.rowcount == 0:
+    if cur.rowcount == 0 or conv.kind == "room":
+        # In a room every member's device confirms every message: telling every member each
+        # time would multiply a message's fan-out by the room's size. The marker is kept
+        # (``room_members`` shows it); read markers, which people move, are still events.
         return [], up_to
     hidden_from = _blocked_by(c, cache, conv, user_id)
     return [m for m in _recipients(conv, hidden_from) if m != user_id], up_to

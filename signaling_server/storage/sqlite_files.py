@@ -113,14 +113,17 @@ def blob_needed(c: sqlite3.Connection, sha256: str) -> bool:
 
 
 def may_download(c: sqlite3.Connection, file_id: str, user_id: int) -> bool:
-    """The uploader, and members of a conversation where a message they can see carries it."""
+    """The uploader, and members of a conversation where a message they can see carries it:
+    not hidden from them, and sent since they joined (a room's newcomer does not get the
+    files of before, a removed member none at all)."""
     found = c.execute(
         "SELECT 1 FROM files f WHERE f.id = ? AND f.completed_at IS NOT NULL AND"
         " (f.uploader_id = ? OR EXISTS ("
         "   SELECT 1 FROM message_files mf"
         "   JOIN members m ON m.conversation_id = mf.conversation_id AND m.user_id = ?"
         "   JOIN events e ON e.conversation_id = mf.conversation_id AND e.seq = mf.seq"
-        "   WHERE mf.file_id = f.id AND (e.hidden_from IS NULL OR e.hidden_from != ?)))",
+        "   WHERE mf.file_id = f.id AND e.seq >= m.joined_seq"
+        "   AND (e.hidden_from IS NULL OR e.hidden_from != ?)))",
         (file_id, user_id, user_id, user_id),
     )
     return found.fetchone() is not None

@@ -10,7 +10,9 @@ import sqlite3
 from messenger.protocol.names import direct_members
 from signaling_server.storage import sqlite_accounts as accounts
 from signaling_server.storage import sqlite_files as files
+from signaling_server.storage import sqlite_room_reads as room_reads
 from signaling_server.storage.errors import Forbidden, NotFound
+from signaling_server.storage.event_detail import decode_detail
 from signaling_server.storage.records import (
     CallRecord,
     ConversationRow,
@@ -23,7 +25,7 @@ from signaling_server.storage.sqlite_cache import load_conv as _load
 
 _EVENT_COLS = (
     "e.seq, e.ts, u.username, e.kind, e.client_id, e.text, e.target, e.emoji, e.flag, e.reply_to,"
-    " e.call_outcome, e.call_duration"
+    " e.call_outcome, e.call_duration, e.detail"
 )
 
 
@@ -33,6 +35,15 @@ def _call(kind: object, flag: object, outcome: object, duration: object) -> Call
         return None
     seconds = float(duration) if isinstance(duration, int | float) else 0.0
     return CallRecord(video=bool(flag), outcome=str(outcome), duration=seconds)
+
+
+def _joined_seq(c: sqlite3.Connection, conv_id: int, viewer_id: int) -> int:
+    """Where the viewer's view of the conversation starts: a room member's join, else 0."""
+    row = c.execute(
+        "SELECT joined_seq FROM members WHERE conversation_id = ? AND user_id = ?",
+        (conv_id, viewer_id),
+    ).fetchone()
+    return 0 if row is None else int(row[0])
 
 
 def _readable(c: sqlite3.Connection, key: str, viewer_id: int, viewer: str) -> ConvState | None:
@@ -74,6 +85,7 @@ def _message_rows(
     seqs = [int(r[0]) for r in rows]  # type: ignore[call-overload]
     reactions = _reactions(c, conv_id, min(seqs), max(seqs), viewer_id)
     attached = files.attachments(c, conv_id, seqs)
+    details = [decode_detail(r[12]) for r in rows]
     return [
         MessageRow(
             conversation=key,
@@ -88,18 +100,23 @@ def _message_rows(
             reactions=reactions.get(int(r[0]), {}),  # type: ignore[call-overload]
             call=_call(r[8], r[9], r[10], r[11]),
             file=attached.get(int(r[0])),  # type: ignore[call-overload]
+            mentions=d.mentions,
+            member=d.member,
+            room=d.room,
         )
-        for r in rows
+        for r, d in zip(rows, details, strict=True)
     ]
 
 
-# Messages and call entries: what a history page and a conversation's last message show.
+# Messages, call entries and a room's membership and settings entries: what a history page
+# and a conversation's last message show, from where the viewer joined (parameters:
+# conversation, viewer, joined_seq).
 _MESSAGE_SELECT = (
     "SELECT e.seq, e.ts, u.username, e.client_id, e.text, e.reply_to, e.edited, e.deleted,"
-    " e.kind, e.flag, e.call_outcome, e.call_duration"
+    " e.kind, e.flag, e.call_outcome, e.call_duration, e.detail"
     " FROM events e JOIN users u ON u.id = e.sender_id"
-    " WHERE e.conversation_id = ? AND e.kind IN ('message', 'call')"
-    " AND (e.hidden_from IS NULL OR e.hidden_from != ?)"
+    " WHERE e.conversation_id = ? AND e.kind IN ('message', 'call', 'member', 'room')"
+    " AND (e.hidden_from IS NULL OR e.hidden_from != ?) AND e.seq >= ?"
 )
 
 
@@ -112,7 +129,7 @@ def history(
     bound = conv.last_seq + 1 if before is None else before
     rows = c.execute(
         _MESSAGE_SELECT + " AND e.seq < ? ORDER BY e.seq DESC LIMIT ?",
-        (conv.id, viewer_id, bound, limit + 1),
+        (conv.id, viewer_id, _joined_seq(c, conv.id, viewer_id), bound, limit + 1),
     ).fetchall()
     has_more = len(rows) > limit
     rows = rows[:limit]
@@ -128,12 +145,13 @@ def events_after(
         return [], 0, False
     rows = c.execute(
         f"SELECT {_EVENT_COLS} FROM events e JOIN users u ON u.id = e.sender_id"
-        " WHERE e.conversation_id = ? AND e.seq > ?"
+        " WHERE e.conversation_id = ? AND e.seq > ? AND e.seq >= ?"
         " AND (e.hidden_from IS NULL OR e.hidden_from != ?) ORDER BY e.seq LIMIT ?",
-        (conv.id, after, viewer_id, limit + 1),
+        (conv.id, after, _joined_seq(c, conv.id, viewer_id), viewer_id, limit + 1),
     ).fetchall()
     has_more = len(rows) > limit
     attached = files.attachments(c, conv.id, (r[0] for r in rows[:limit] if r[3] == "message"))
+    details = [decode_detail(r[12]) for r in rows[:limit]]
     events = [
         StoredEvent(
             conversation=key,
@@ -149,24 +167,28 @@ def events_after(
             reply_to=r[9],
             call=_call(r[3], r[8], r[10], r[11]),
             file=attached.get(r[0]) if r[3] == "message" else None,
+            mentions=d.mentions,
+            member=d.member,
+            room=d.room,
         )
-        for r in rows[:limit]
+        for r, d in zip(rows[:limit], details, strict=True)
     ]
     return events, conv.last_seq, has_more
 
 
 def list_conversations(c: sqlite3.Connection, user_id: int) -> list[ConversationRow]:
     convs = c.execute(
-        "SELECT cv.id, cv.key, cv.kind, cv.last_seq, m.read_seq FROM conversations cv"
-        " JOIN members m ON m.conversation_id = cv.id WHERE m.user_id = ? ORDER BY cv.id",
+        "SELECT cv.id, cv.key, cv.kind, cv.last_seq, m.read_seq, m.joined_seq"
+        " FROM conversations cv JOIN members m ON m.conversation_id = cv.id WHERE m.user_id = ?"
+        " ORDER BY cv.id",
         (user_id,),
     ).fetchall()
     out: list[ConversationRow] = []
-    for cid, key, kind, last_seq, read_seq in convs:
+    for cid, key, kind, last_seq, read_seq, joined_seq in convs:
         members = [
-            MemberRow(user_id=r[0], username=r[1], read_seq=r[2], delivered_seq=r[3])
+            MemberRow(user_id=r[0], username=r[1], read_seq=r[2], delivered_seq=r[3], role=r[4])
             for r in c.execute(
-                "SELECT u.id, u.username, m.read_seq, m.delivered_seq FROM members m"
+                "SELECT u.id, u.username, m.read_seq, m.delivered_seq, m.role FROM members m"
                 " JOIN users u ON u.id = m.user_id WHERE m.conversation_id = ? ORDER BY u.username",
                 (cid,),
             )
@@ -177,7 +199,7 @@ def list_conversations(c: sqlite3.Connection, user_id: int) -> list[Conversation
             (cid, read_seq, user_id, user_id),
         ).fetchone()[0]
         last = c.execute(
-            _MESSAGE_SELECT + " ORDER BY e.seq DESC LIMIT 1", (cid, user_id)
+            _MESSAGE_SELECT + " ORDER BY e.seq DESC LIMIT 1", (cid, user_id, joined_seq)
         ).fetchall()
         rows = _message_rows(c, key, cid, last, user_id)
         out.append(
@@ -188,6 +210,7 @@ def list_conversations(c: sqlite3.Connection, user_id: int) -> list[Conversation
                 unread=unread,
                 members=members,
                 last_message=rows[0] if rows else None,
+                room=room_reads.room_row(c, cid, user_id) if kind == "room" else None,
             )
         )
     return out
@@ -204,4 +227,9 @@ def other_members(c: sqlite3.Connection, user_id: int, user: str, key: str) -> l
         if peer is None:
             raise NotFound(key)
         others = [peer.id]
-    return [m for m in others if not accounts.is_blocked(c, m, user_id)]
+    # One query for the user's blockers, not one per member: a room may have hundreds.
+    blockers = {
+        int(r[0])
+        for r in c.execute("SELECT blocker_id FROM blocks WHERE blocked_id = ?", (user_id,))
+    }
+    return [m for m in others if m not in blockers]

@@ -12,13 +12,15 @@ import functools
 import math
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QTextDocument
 
 from messenger.text.emoji_catalog import emoji_only_count
 from messenger.text.links import to_html
 from messenger.ui.chat.dates import time_text
 from messenger.ui.chat.rows import MessageInfo
+from messenger.ui.files import thumbs
+from messenger.ui.files.card import ACTION_LABELS
 
 MARGIN = 12  # between bubbles and the view's edges
 PAD_X = 10  # inside a bubble
@@ -28,6 +30,9 @@ GAP = 4  # between a bubble and its reactions or notice
 TICKS_WIDTH = 18  # delivery marks after the time
 CALL_ICON = 18  # the handset or camera before a call's history entry
 WIDTH_STEP = 8
+FILE_ICON = 36  # a file card's type icon
+FILE_CARD_WIDTH = 300  # at most; the card keeps its size while its progress changes
+FILE_ACTION_GAP = 14
 BIG_EMOJI = 2.4  # how much larger a message of only one to three emoji is drawn
 
 
@@ -92,10 +97,23 @@ class BubbleLayout:
     notice_text: str = ""
     actions: list[tuple[QRect, str]] = field(default_factory=list)  # retry / discard
     call_icon: QRect | None = None  # a call's history entry: its glyph before the text
+    file: FileBoxes | None = None  # a file message's card
 
     def left(self, row_width: int) -> int:
         """Where the bubble starts in a row: own messages on the right, others on the left."""
         return row_width - MARGIN - self.bubble.width() if self.info.own else MARGIN
+
+
+@dataclass
+class FileBoxes:
+    """Where a file card's parts go, relative to the bubble like everything else."""
+
+    icon: QRect
+    name: QRect
+    detail: QRect
+    bar: QRect
+    actions: list[tuple[QRect, str]]
+    thumb: QRect | None = None
 
 
 def make_document(
@@ -140,12 +158,23 @@ def lay_out(info: MessageInfo, metrics: Metrics, link_color: str, max_width: int
         y += height + 4
         content = max(content, width)
 
+    if info.file is not None and not info.deleted:
+        layout.file, height = lay_out_file(info, metrics, inner_max, top + y)
+        y += height
+        content = max(content, layout.file.name.right() - PAD_X)
+        if layout.file.thumb is not None:
+            content = max(content, layout.file.thumb.width())
+
     indent = CALL_ICON + 6 if info.call is not None else 0
-    doc = make_document(info, metrics, link_color, inner_max - indent)
-    ideal = math.ceil(doc.idealWidth())
-    doc.setTextWidth(ideal + 1)
-    doc_height = math.ceil(doc.size().height())
-    layout.doc, layout.doc_left, layout.doc_top = doc, PAD_X + indent, top + y
+    ideal = 0
+    doc_height = 0
+    doc: QTextDocument | None = None
+    if layout.file is None or info.text:
+        doc = make_document(info, metrics, link_color, inner_max - indent)
+        ideal = math.ceil(doc.idealWidth())
+        doc.setTextWidth(ideal + 1)
+        doc_height = math.ceil(doc.size().height())
+        layout.doc, layout.doc_left, layout.doc_top = doc, PAD_X + indent, top + y
     if indent:
         icon_top = top + y + (min(doc_height, metrics.fm.height()) - CALL_ICON) // 2
         layout.call_icon = QRect(PAD_X, icon_top, CALL_ICON, CALL_ICON)
@@ -155,8 +184,8 @@ def lay_out(info: MessageInfo, metrics: Metrics, link_color: str, max_width: int
     footer_width = metrics.fm_small.horizontalAdvance(footer_text) + (
         TICKS_WIDTH if info.own and info.state else 0
     )
-    block = doc.lastBlock().layout()
-    last_line = block.lineAt(block.lineCount() - 1) if block.lineCount() else None
+    block = doc.lastBlock().layout() if doc is not None else None
+    last_line = block.lineAt(block.lineCount() - 1) if block and block.lineCount() else None
     last_width = math.ceil(last_line.naturalTextWidth()) if last_line is not None else 0
     last_width += indent
     footer_height = metrics.fm_small.height()
@@ -222,3 +251,37 @@ def lay_out(info: MessageInfo, metrics: Metrics, link_color: str, max_width: int
         layout.chips = [chip for chips in rows_of_chips for chip in chips]
     layout.height = bottom + 2
     return layout
+
+
+def lay_out_file(
+    info: MessageInfo, metrics: Metrics, inner_max: int, y: int
+) -> tuple[FileBoxes, int]:
+    """A file card from ``y`` down: the thumbnail if any, then icon, name, detail, a
+    progress bar and the actions; its height does not depend on the transfer's state."""
+    card = info.file
+    assert card is not None
+    top = y
+    thumb = None
+    image = thumbs.decode(card.thumbnail) if card.thumbnail else None
+    if image is not None:
+        size = thumbs.shown_size(image)
+        size.scale(min(size.width(), inner_max), size.height(), Qt.AspectRatioMode.KeepAspectRatio)
+        thumb = QRect(PAD_X, y, size.width(), size.height())
+        y += size.height() + 6
+    width = min(inner_max, FILE_CARD_WIDTH)
+    text_left = PAD_X + FILE_ICON + 10
+    text_width = width - FILE_ICON - 10
+    name = QRect(text_left, y, text_width, metrics.fm_bold.height())
+    detail = QRect(text_left, name.bottom() + 3, text_width, metrics.fm_small.height())
+    bar = QRect(text_left, detail.bottom() + 5, text_width, 4)
+    line = metrics.fm_small_bold.height()
+    actions: list[tuple[QRect, str]] = []
+    x = text_left
+    for action in card.actions:
+        label_width = metrics.fm_small_bold.horizontalAdvance(ACTION_LABELS[action])
+        actions.append((QRect(x, bar.bottom() + 5, label_width, line), action))
+        x += label_width + FILE_ACTION_GAP
+    bottom = bar.bottom() + 5 + line
+    icon = QRect(PAD_X, y + (bottom - y - FILE_ICON) // 2, FILE_ICON, FILE_ICON)
+    boxes = FileBoxes(icon=icon, name=name, detail=detail, bar=bar, actions=actions, thumb=thumb)
+    return boxes, bottom - top + 6

@@ -1,16 +1,19 @@
 """Where messages are written: Enter sends, Shift+Enter breaks the line, Up edits one's last
 message, Esc cancels a reply or an edit; emoticons become emoji; the length limit is shown
-before it is reached and enforced with a sentence, never by losing text.
+before it is reached and enforced with a sentence, never by losing text. Files dropped on it,
+picked with the attach button or pasted (an image on the clipboard) are handed on to be sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QPalette, QTextCursor
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QKeyEvent, QPalette, QTextCursor
 from PySide6.QtWidgets import (
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -24,6 +27,7 @@ from PySide6.QtWidgets import (
 from messenger.text.emoticons import convert, emoticon_before
 from messenger.ui import presence_style
 from messenger.ui.chat.emoji_picker import EmojiPicker
+from messenger.ui.files.drops import local_files
 
 DEFAULT_LIMIT = 8192
 MAX_LINES = 8  # the editor grows with its text up to this many lines, then scrolls
@@ -54,6 +58,8 @@ class MessageEdit(QPlainTextEdit):
 
     send = Signal()
     edit_last = Signal()
+    files = Signal(list)  # local paths dropped or pasted
+    image = Signal(QImage)  # an image pasted from the clipboard
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -124,7 +130,20 @@ class MessageEdit(QPlainTextEdit):
         cursor.insertText(emoji)
         cursor.endEditBlock()
 
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        return source.hasImage() or super().canInsertFromMimeData(source)
+
     def insertFromMimeData(self, source: QMimeData) -> None:
+        # Files (copied in a file manager, or dropped) and images are sent as files.
+        paths = local_files(source)
+        if paths:
+            self.files.emit(paths)
+            return
+        if source.hasImage():
+            image = source.imageData()
+            if isinstance(image, QImage) and not image.isNull():
+                self.image.emit(image)
+                return
         # Plain text only: what is pasted is what is sent.
         if source.hasText():
             self.insertPlainText(source.text())
@@ -137,9 +156,12 @@ class Composer(QWidget):
     edit_requested = Signal(int, str)  # seq, new text
     edit_last_requested = Signal()  # Up in an empty composer: the panel calls start_edit
     typing = Signal(bool)
+    files_chosen = Signal(list)  # local paths: dropped, picked or pasted
+    image_pasted = Signal(QImage)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAcceptDrops(True)
         self._limit = DEFAULT_LIMIT
         self._reply: Target | None = None
         self._editing: Target | None = None
@@ -174,6 +196,16 @@ class Composer(QWidget):
         self.editor.edit_last.connect(self.edit_last_requested)
         self.editor.on_escape = self._on_escape
         self.editor.textChanged.connect(self._on_text_changed)
+        self.editor.files.connect(self.files_chosen)
+        self.editor.image.connect(self.image_pasted)
+
+        self.attach_button = QToolButton(self)
+        self.attach_button.setText("📎")
+        self.attach_button.setAutoRaise(True)
+        self.attach_button.setAccessibleName("Send files")
+        self.attach_button.setToolTip("Send files (or drop them here, or paste an image)")
+        self.attach_button.clicked.connect(self.choose_files)
+        self.file_dialog: QFileDialog | None = None
 
         self._emoji_button = QToolButton(self)
         self._emoji_button.setText("🙂")
@@ -181,6 +213,7 @@ class Composer(QWidget):
         emoji_font = self._emoji_button.font()
         emoji_font.setPointSizeF(emoji_font.pointSizeF() * 1.5)
         self._emoji_button.setFont(emoji_font)
+        self.attach_button.setFont(emoji_font)
         self._emoji_button.setAccessibleName("Insert emoji")
         self._emoji_button.setToolTip("Insert emoji")
         self._emoji_button.clicked.connect(self.open_emoji_picker)
@@ -198,6 +231,7 @@ class Composer(QWidget):
         row = QHBoxLayout()
         row.setContentsMargins(6, 4, 6, 4)
         row.setSpacing(4)
+        row.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self._emoji_button, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.editor, 1)
         row.addWidget(self._send_button, 0, Qt.AlignmentFlag.AlignBottom)
@@ -378,6 +412,32 @@ class Composer(QWidget):
         self.notice.setPalette(self.palette())
         self.notice.setText(sentence)
         self.notice.show()
+
+    # --- files ------------------------------------------------------------------------
+
+    def choose_files(self) -> None:
+        """The attach button: pick files in a dialog (not modal to the loop: calls go on)."""
+        if self.file_dialog is None:
+            self.file_dialog = QFileDialog(self, "Send files")
+            self.file_dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+            self.file_dialog.filesSelected.connect(
+                lambda names: self.files_chosen.emit([Path(n) for n in names])
+            )
+        self.file_dialog.open()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if local_files(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = local_files(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.files_chosen.emit(paths)
+        else:
+            event.ignore()
 
     # --- looks ------------------------------------------------------------------------
 

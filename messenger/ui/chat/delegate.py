@@ -33,9 +33,19 @@ from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QS
 
 from messenger.ui import presence_style
 from messenger.ui.calls import icons
-from messenger.ui.chat.bubble import CALL_ICON, RADIUS, BubbleLayout, Metrics, lay_out
+from messenger.ui.chat.bubble import (
+    CALL_ICON,
+    RADIUS,
+    BubbleLayout,
+    FileBoxes,
+    Metrics,
+    lay_out,
+)
 from messenger.ui.chat.model import ChatModel
 from messenger.ui.chat.rows import MessageInfo
+from messenger.ui.files import thumbs
+from messenger.ui.files.card import ACTION_LABELS
+from messenger.ui.files.icons import paint_file_icon
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 # A couple of screens' worth: each kept layout is a QTextDocument of ~35 KB, and
@@ -47,8 +57,10 @@ KEPT_HEIGHTS = 5000  # beyond this, heights of rows that left the model's window
 class Hit(NamedTuple):
     """What is under the pointer in a message row."""
 
-    kind: str  # link, reaction, retry, discard, quote, call, time, bubble
-    value: str = ""  # the address, the emoji, the quoted seq, or "video"/"voice" for a call
+    kind: str  # link, reaction, retry, discard, quote, call, file, time, bubble
+    # The address, the emoji, the quoted seq, "video"/"voice" for a call, or a file card's
+    # action (download, open, folder, cancel, retry, resume, view).
+    value: str = ""
 
 
 def blend(a: QColor, b: QColor, t: float) -> QColor:
@@ -221,6 +233,8 @@ class ChatDelegate(QStyledItemDelegate):
             painter.restore()
         if layout.call_icon is not None and info.call is not None:
             self._paint_call_icon(painter, layout.call_icon, info, colors)
+        if layout.file is not None:
+            self._paint_file(painter, layout.file, info, colors, fill)
 
         painter.setFont(m.small)
         painter.setPen(colors.muted)
@@ -283,6 +297,53 @@ class ChatDelegate(QStyledItemDelegate):
         glyph(painter, colors.failed if unanswered else colors.accent)
         painter.restore()
 
+    def _paint_file(
+        self, painter: QPainter, boxes: FileBoxes, info: MessageInfo, colors: Colors, fill: QColor
+    ) -> None:
+        card = info.file
+        assert card is not None
+        m = self.metrics()
+        if boxes.thumb is not None and card.thumbnail:
+            image = thumbs.decode(card.thumbnail)
+            if image is not None:
+                painter.save()
+                clip = QPainterPath()
+                clip.addRoundedRect(QRectF(boxes.thumb), 8, 8)
+                painter.setClipPath(clip)
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                painter.drawImage(QRectF(boxes.thumb), image)
+                painter.restore()
+        paint_file_icon(painter, QRectF(boxes.icon), card.kind, card.label, m.font)
+        painter.setFont(m.bold)
+        painter.setPen(colors.text)
+        painter.drawText(
+            boxes.name,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            # Middle elision keeps the extension, the part that says what a file is.
+            m.fm_bold.elidedText(card.name, Qt.TextElideMode.ElideMiddle, boxes.name.width()),
+        )
+        painter.setFont(m.small)
+        painter.setPen(colors.failed if card.failed else colors.muted)
+        painter.drawText(
+            boxes.detail,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            m.fm_small.elidedText(card.detail, Qt.TextElideMode.ElideRight, boxes.detail.width()),
+        )
+        if card.progress is not None:
+            bar = QRectF(boxes.bar)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(blend(fill, colors.text, 0.15))
+            painter.drawRoundedRect(bar, 2, 2)
+            done = QRectF(
+                bar.left(), bar.top(), bar.width() * min(1.0, card.progress), bar.height()
+            )
+            painter.setBrush(colors.accent)
+            painter.drawRoundedRect(done, 2, 2)
+        painter.setFont(m.small_bold)
+        painter.setPen(colors.link)
+        for rect, action in boxes.actions:
+            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft, ACTION_LABELS[action])
+
     def _paint_quote(
         self, painter: QPainter, rect: QRect, info: MessageInfo, colors: Colors, fill: QColor
     ) -> None:
@@ -328,6 +389,12 @@ class ChatDelegate(QStyledItemDelegate):
         for chip in layout.chips:
             if chip.rect.contains(p):
                 return Hit("reaction", chip.emoji)
+        if layout.file is not None:
+            for rect, action in layout.file.actions:
+                if rect.adjusted(-3, -3, 3, 3).contains(p):
+                    return Hit("file", action)
+            if layout.file.thumb is not None and layout.file.thumb.contains(p):
+                return Hit("file", "view")
         if layout.doc is not None:
             href = layout.doc.documentLayout().anchorAt(
                 QPointF(p.x() - layout.doc_left, p.y() - layout.doc_top)

@@ -27,14 +27,17 @@ from PySide6.QtCore import (
 )
 
 from messenger.client import ConnectionState
+from messenger.client.transfers import TransferUpdate
 from messenger.protocol.results import MessageView
 from messenger.ui.chat.dates import day_label
 from messenger.ui.chat.presenter import RowPresenter, spoken
 from messenger.ui.chat.rows import (
     MessageInfo,
     Row,
+    message_key,
     message_row,
     pending_row,
+    upload_row,
     with_days,
 )
 from messenger.ui.session import AccountSession
@@ -82,6 +85,8 @@ class ChatModel(QAbstractListModel):
         self._refresh_timer.setInterval(0)  # many changes in one loop turn: one refresh
         self._refresh_timer.timeout.connect(self.refresh)
         session.conversation_changed.connect(self._on_conversation_changed)
+        session.transfer_changed.connect(self._on_transfer_changed)
+        self._transfer_states: dict[int, str] = {}  # what each transfer's card last showed
         self.load_newest()
 
     def close(self) -> None:
@@ -89,6 +94,7 @@ class ChatModel(QAbstractListModel):
         self._closed = True
         self._refresh_timer.stop()
         self._session.conversation_changed.disconnect(self._on_conversation_changed)
+        self._session.transfer_changed.disconnect(self._on_transfer_changed)
 
     # --- Qt model interface -----------------------------------------------------------
 
@@ -161,7 +167,7 @@ class ChatModel(QAbstractListModel):
         for row in reversed(self._rows):
             m = row.message
             mine = m is not None and m.sender == self._session.username
-            if m is not None and mine and row.pending is None and m.call is None:
+            if m is not None and mine and not row.is_local and m.call is None:
                 return None if m.deleted else m
         return None
 
@@ -299,7 +305,7 @@ class ChatModel(QAbstractListModel):
         dropped: list[int | Row] = [
             r if r.from_server else r.seq
             for r in self._rows[cut:]
-            if r.message is not None and r.pending is None
+            if r.message is not None and not r.is_local
         ]
         self._newer[:0] = dropped
         self._remove(cut, len(self._rows) - cut)
@@ -373,7 +379,7 @@ class ChatModel(QAbstractListModel):
         stored = [
             (i, r)
             for i, r in enumerate(self._rows)
-            if r.message is not None and r.pending is None and not r.from_server
+            if r.message is not None and not r.is_local and not r.from_server
         ]
         if not stored:
             return set()
@@ -401,12 +407,51 @@ class ChatModel(QAbstractListModel):
         return changed
 
     def _pending_rows(self, stored: list[MessageView]) -> list[Row]:
-        acked = {v.client_id for v in stored if v.sender == self._session.username}
-        return [
-            pending_row(entry, self._session.username)
+        """The outbox and the files still uploading, in the order they were sent."""
+        me = self._session.username
+        acked = {v.client_id for v in stored if v.sender == me}
+        rows = [
+            pending_row(entry, me)
             for entry in self._session.pending(self.conversation)
             if entry.client_id not in acked
         ]
+        queued = acked | {r.message.client_id for r in rows if r.message is not None}
+        for update in self._session.transfers.unsent_uploads(self.conversation):
+            record = self._session.store.transfers.get(update.id)
+            if record is not None and record.client_id not in queued:
+                rows.append(upload_row(record, me))
+        return sorted(rows, key=lambda r: r.message.ts if r.message is not None else 0.0)
+
+    # --- transfers --------------------------------------------------------------------
+
+    def _on_transfer_changed(self, update: TransferUpdate) -> None:
+        """Progress redraws the one card it belongs to; a new state may add or end a row
+        (an upload starts, its message enters the outbox, it is cancelled)."""
+        if update.conversation != self.conversation or self._closed:
+            return
+        if self._transfer_states.get(update.id) != update.state:
+            self._transfer_states[update.id] = update.state
+            if update.kind == "upload":
+                self._refresh_timer.start()
+        me = self._session.username
+        for i, row in enumerate(self._rows):
+            m = row.message
+            if m is None:
+                continue
+            mine = (
+                update.kind == "upload"
+                and update.client_id is not None
+                and row.key == message_key(me, update.client_id)
+            )
+            fetched = (
+                update.kind == "download"
+                and m.file is not None
+                and (m.file.file_id == update.file_id)
+            )
+            if mine or fetched:
+                self._infos.pop(row.key, None)
+                index = self.index(i)
+                self.dataChanged.emit(index, index)
 
     def _refresh_tail(self) -> None:
         """Append new messages and bring the outbox rows up to date.

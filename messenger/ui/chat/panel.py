@@ -1,13 +1,15 @@
 """The chat side of the main window: who one talks to, the messages, who is typing, and the
 composer. Keeps one draft per conversation, so switching chats never loses what was typed.
+Files dropped on the messages or the composer, picked or pasted are sent to the open chat.
 """
 
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
-from PySide6.QtGui import QCursor, QGuiApplication, QPalette
+from PySide6.QtGui import QCursor, QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -28,6 +30,8 @@ from messenger.ui.chat.header import ChatHeader
 from messenger.ui.chat.model import ChatModel
 from messenger.ui.chat.typing_notice import TypingNotices
 from messenger.ui.chat.view import ChatView
+from messenger.ui.files.actions import FileActions
+from messenger.ui.files.card import ACTION_LABELS, file_preview
 from messenger.ui.session import AccountSession
 
 
@@ -58,6 +62,8 @@ class ChatPanel(QWidget):
         self.view.action_clicked.connect(self._outbox_action)
         self.view.quote_clicked.connect(self._show_message)
         self.view.call_back_clicked.connect(self._call_back)
+        self.view.file_action_clicked.connect(self.file_action)
+        self.view.files_dropped.connect(self.send_files)
         self.view.at_bottom_changed.connect(self._on_at_bottom_changed)
         self.view.installEventFilter(self)
         self.jump = QToolButton(self.view)
@@ -84,6 +90,10 @@ class ChatPanel(QWidget):
         self.composer.edit_requested.connect(self._edit)
         self.composer.edit_last_requested.connect(self._edit_last)
         self.composer.typing.connect(self._on_typing)
+        self.composer.files_chosen.connect(self.send_files)
+        self.composer.image_pasted.connect(self._send_pasted)
+        self.files = FileActions(session, self)
+        self.files.sent.connect(self._on_file_sent)
 
         chat = QWidget(self)
         chat_layout = QVBoxLayout(chat)
@@ -261,6 +271,33 @@ class ChatPanel(QWidget):
         self._model.refresh()  # the new row shows at once, marked "sending"
         self.view.scroll_to_bottom()
 
+    def send_files(self, paths: list[Path]) -> None:
+        """Send files to the open chat; each shows as a card with its progress."""
+        if self._conversation is not None and paths:
+            self.files.send(self._conversation, paths)
+
+    def _send_pasted(self, image: QImage) -> None:
+        if self._conversation is not None:
+            self.files.send_pasted(self._conversation, image)
+
+    def _on_file_sent(self, conversation: str) -> None:
+        if conversation != self._conversation or self._model is None:
+            return
+        if not self._model.at_newest:
+            self._model.load_newest()
+        self._model.refresh()
+        self.view.scroll_to_bottom()
+
+    def file_action(self, row: int, action: str) -> None:
+        """A file card's action was clicked: download, open, show in folder, view..."""
+        if self._model is None or self._conversation is None:
+            return
+        info = self._model.info(row)
+        message = self._model.row_at(row).message
+        if info is None or info.file is None or message is None:
+            return
+        self.files.act(self._conversation, message.file, info.file, action)
+
     def _edit(self, seq: int, text: str) -> None:
         if self._conversation is not None:
             self._session.edit(self._conversation, seq, text)
@@ -286,7 +323,7 @@ class ChatPanel(QWidget):
             menu.addAction("Call back with video", lambda: self._call_back(True))
             menu.exec(pos)
             return
-        stored = item.pending is None and not message.deleted
+        stored = bool(item.seq) and not message.deleted
         if stored:
             menu.addAction("Reply", lambda: self.reply_to(row))
             react = menu.addMenu("React")
@@ -298,7 +335,13 @@ class ChatPanel(QWidget):
                 )
             react.addSeparator()
             react.addAction("More…", lambda: self._pick_reaction(row, pos))
-        if not message.deleted:
+        if info.file is not None:
+            card = info.file
+            for action in card.actions:
+                menu.addAction(
+                    ACTION_LABELS[action], functools.partial(self.file_action, row, action)
+                )
+        if not message.deleted and message.text:
             text = message.text
             menu.addAction("Copy text", lambda: _copy(text))
         if stored and info.own:
@@ -334,7 +377,10 @@ class ChatPanel(QWidget):
                 if message.sender == self._session.username
                 else self._session.name_of(message.sender)
             )
-            self.composer.set_reply(Target(message.seq, name, message.text))
+            text = message.text
+            if message.file is not None:
+                text = file_preview(message.file.name, text)
+            self.composer.set_reply(Target(message.seq, name, text))
 
     def toggle_reaction(self, row: int, emoji: str) -> None:
         """React to the message in ``row`` with ``emoji``, or take one's reaction back."""

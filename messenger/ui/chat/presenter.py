@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from messenger.protocol.files import normalize_file_name
 from messenger.protocol.results import MessageView
 from messenger.ui.calls import words as call_words
 from messenger.ui.chat.dates import time_text
 from messenger.ui.chat.rows import MessageInfo, Quote, Reaction, Row
+from messenger.ui.files.card import FileCard, file_card
 from messenger.ui.session import FAILED, SENDING, AccountSession, receipt_state
 
 # Messages from one sender closer together than this are drawn as one group.
@@ -50,6 +52,8 @@ class RowPresenter:
             return ""
         if row.pending is not None:
             return FAILED if row.pending.error_code else SENDING
+        if row.upload is not None:
+            return SENDING  # a failed upload says so on its card, with Retry
         return receipt_state(m.seq, self._delivered_upto, self._read_upto)
 
     def info(
@@ -94,6 +98,42 @@ class RowPresenter:
             continues=continues,
             error=(pending.error_message or "") if pending is not None else "",
             call=m.call,
+            file=self.file_card(row),
+        )
+
+    def file_card(self, row: Row) -> FileCard | None:
+        """A file message's card, with the newest upload or download of its file."""
+        book = self._session.transfers
+        if row.upload is not None:
+            record = row.upload
+            return file_card(
+                name=record.name,
+                size=record.size,
+                mime=record.mime,
+                file_id=record.file_id or "",
+                thumbnail=record.thumbnail,
+                transfer=book.get(record.id),
+                local=None,
+            )
+        m = row.message
+        if m is None or m.file is None:
+            return None
+        f = m.file
+        download = book.download(f.file_id)
+        upload = book.upload(m.client_id) if m.sender == self._session.username else None
+        local = None
+        if download is not None and download.state == "done":
+            local = download.path
+        elif upload is not None and upload.state == "done":
+            local = upload.path  # one's own file, where it was sent from
+        return file_card(
+            name=f.name,
+            size=f.size,
+            mime=f.mime,
+            file_id=f.file_id,
+            thumbnail=f.thumbnail,
+            transfer=download,
+            local=local,
         )
 
     def quote(self, seq: int, find: Callable[[int], MessageView | None]) -> Quote:
@@ -107,6 +147,8 @@ class RowPresenter:
                 mine = view.sender == self._session.username
                 name = "You" if mine else self._session.name_of(view.sender)
                 first = view.text.strip().split("\n", 1)[0]
+                if view.file is not None and not first:
+                    first = f"📎 {normalize_file_name(view.file.name)}"
                 if view.call is not None:
                     first = call_words.history(
                         view.call.video, view.call.outcome, view.call.duration, incoming=not mine
@@ -121,6 +163,8 @@ def spoken(info: MessageInfo) -> str:
     parts = [f"{'You' if info.own else info.sender_name}, {time_text(info.ts)}"]
     if info.quote is not None:
         parts.append(f"in reply to {info.quote.sender_name}")
+    if info.file is not None:
+        parts.append(f"file {info.file.name}, {info.file.detail}")
     parts.append("message deleted" if info.deleted else info.text)
     if info.edited:
         parts.append("edited")

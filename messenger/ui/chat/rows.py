@@ -14,6 +14,8 @@ from typing import NamedTuple
 
 from messenger.protocol.results import CallSummary, MessageView
 from messenger.store.outbox import OutboxEntry
+from messenger.store.transfers import TransferRecord
+from messenger.ui.files.card import FileCard
 
 
 def day_of(ts: float) -> dt.date:
@@ -31,6 +33,13 @@ class Row:
     pending: OutboxEntry | None = None
     # Fetched from the server's history, not held in the local store.
     from_server: bool = False
+    # A file still uploading: its message enters the outbox (same key) once the bytes are in.
+    upload: TransferRecord | None = None
+
+    @property
+    def is_local(self) -> bool:
+        """Not stored on the server yet: an outbox entry or a file being uploaded."""
+        return self.pending is not None or self.upload is not None
 
     @property
     def is_day(self) -> bool:
@@ -65,10 +74,26 @@ def pending_row(entry: OutboxEntry, sender: str) -> Row:
         client_id=entry.client_id,
         text=str(entry.payload.get("text", "")),
         reply_to=reply_to if isinstance(reply_to, int) else None,
+        file=entry.file,
     )
     return Row(
         key=message_key(sender, entry.client_id), day=day_of(view.ts), message=view, pending=entry
     )
+
+
+def upload_row(record: TransferRecord, sender: str) -> Row:
+    """A file being uploaded, shown as the message it will become (its file on the row)."""
+    client_id = record.client_id or f"upload-{record.id}"
+    view = MessageView(
+        conversation=record.conversation,
+        seq=0,
+        ts=record.created_at,
+        sender=sender,
+        client_id=client_id,
+        text=record.caption,
+        reply_to=record.reply_to,
+    )
+    return Row(key=message_key(sender, client_id), day=day_of(view.ts), message=view, upload=record)
 
 
 def day_row(day: dt.date) -> Row:
@@ -115,3 +140,4 @@ class MessageInfo(NamedTuple):
     continues: bool  # same sender as the message above, shortly before: no name, less space
     error: str  # why the server refused it (failed outbox entries)
     call: CallSummary | None = None  # a call's history entry: ``text`` says how it went
+    file: FileCard | None = None  # a file message's card; ``text`` is then its caption

@@ -9,6 +9,9 @@ from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPoint, Qt, 
 from PySide6.QtGui import (
     QContextMenuEvent,
     QDesktopServices,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
     QGuiApplication,
     QHelpEvent,
     QKeyEvent,
@@ -20,6 +23,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QToolTip, QWidget
 from messenger.ui.chat.dates import full_text
 from messenger.ui.chat.delegate import ChatDelegate, Hit
 from messenger.ui.chat.model import ChatModel
+from messenger.ui.files.drops import local_files
 
 # Within this many pixels of an end the view counts as there (and pages are loaded before
 # the user reaches the very top, so scrolling up rarely stops).
@@ -44,6 +48,8 @@ class ChatView(QListView):
     action_clicked = Signal(int, str)  # row, "retry" or "discard"
     quote_clicked = Signal(int)  # the quoted message's seq
     call_back_clicked = Signal(bool)  # a call's history entry: call again, with video or not
+    file_action_clicked = Signal(int, str)  # row, a file card's action (download, open, ...)
+    files_dropped = Signal(list)  # local paths (pathlib.Path) dropped on the messages
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,6 +65,7 @@ class ChatView(QListView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setFrameShape(QListView.Shape.NoFrame)
         self.setMouseTracking(True)
+        self.setAcceptDrops(True)
         self.verticalScrollBar().setSingleStep(24)
         self._delegate = ChatDelegate(self)
         self.setItemDelegate(self._delegate)
@@ -209,6 +216,7 @@ class ChatView(QListView):
             "discard",
             "quote",
             "call",
+            "file",
         )
         self.viewport().setCursor(
             Qt.CursorShape.PointingHandCursor if clickable else Qt.CursorShape.ArrowCursor
@@ -235,6 +243,8 @@ class ChatView(QListView):
                 self.quote_clicked.emit(int(hit.value))
             case "call":
                 self.call_back_clicked.emit(hit.value == "video")
+            case "file":
+                self.file_action_clicked.emit(row, hit.value)
             case _:
                 return False
         return True
@@ -262,11 +272,35 @@ class ChatView(QListView):
                 return f"{names} — click to react with {hit.value} too, or to take yours back"
             case "call":
                 return "Call again with video" if hit.value == "video" else "Call again"
+            case "file" if hit.value == "view":
+                return "View the image"
             case "time" if row.message is not None:
                 when = full_text(row.message.ts)
                 state = self._chat.state_of(row)
                 return f"{when} · {STATE_NAMES[state]}" if state else when
         return ""
+
+    # --- dropping files ----------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if local_files(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if local_files(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = local_files(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.files_dropped.emit(paths)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         if event.reason() == QContextMenuEvent.Reason.Mouse:

@@ -30,6 +30,7 @@ from messenger.protocol.names import direct_peer
 from messenger.protocol.results import Contact
 from messenger.ui import presence_style
 from messenger.ui.calls import words as call_words
+from messenger.ui.files.card import file_preview
 from messenger.ui.session import AccountSession
 
 Index = QModelIndex | QPersistentModelIndex
@@ -293,7 +294,11 @@ class ContactListModel(QAbstractListModel):
         newest = max(queued, key=lambda e: e.created_at, default=None)
         if newest is not None and (last is None or newest.created_at >= last.ts):
             prefix = "Not sent: " if newest.error_code else "You: "
-            return prefix + one_line(str(newest.payload.get("text", ""))), newest.created_at
+            text = str(newest.payload.get("text", ""))
+            file = newest.file
+            if file is not None:
+                text = file_preview(file.name, text)
+            return prefix + one_line(text), newest.created_at
         if last is None:
             return "", None
         if last.deleted:
@@ -304,7 +309,8 @@ class ContactListModel(QAbstractListModel):
             text = call_words.history(call.video, call.outcome, call.duration, incoming=incoming)
             return text, last.ts
         prefix = "You: " if last.sender == session.username else ""
-        return prefix + one_line(last.text), last.ts
+        text = last.text if last.file is None else file_preview(last.file.name, last.text)
+        return prefix + one_line(text), last.ts
 
     def _on_roster_changed(self, username: str) -> None:
         roster = self._session.roster

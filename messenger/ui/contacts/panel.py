@@ -11,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QContextMenuEvent, QIcon, QKeyEvent, QKeySequence, QPalette
+from PySide6.QtGui import (
+    QAction,
+    QContextMenuEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QIcon,
+    QKeyEvent,
+    QKeySequence,
+    QPalette,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -40,6 +50,7 @@ from messenger.ui.contacts.model import (
     Role,
     Section,
 )
+from messenger.ui.files.drops import local_files
 from messenger.ui.session import AccountSession
 
 EMPTY_TEXT = "No contacts yet — add one with the + button"
@@ -76,6 +87,35 @@ class ContactListView(QListView):
 
     row_entered = Signal(QModelIndex)  # Enter or Return on the current row
     menu_requested = Signal(QModelIndex, QPoint)  # a context menu at a global position
+    files_dropped = Signal(QModelIndex, list)  # a contact's row, the local paths dropped on it
+
+    def _contact_at(self, pos: QPoint) -> QModelIndex:
+        """The accepted contact under a drag (files go only to people one can message)."""
+        index = self.indexAt(pos)
+        return index if index.isValid() and index.data(Role.KIND) == ACCEPTED else QModelIndex()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if local_files(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        index = self._contact_at(event.position().toPoint())
+        if index.isValid() and local_files(event.mimeData()):
+            self.setCurrentIndex(index)  # shows whom the files will go to
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        index = self._contact_at(event.position().toPoint())
+        paths = local_files(event.mimeData())
+        if not index.isValid() or not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.files_dropped.emit(index, paths)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         index = self.currentIndex()
@@ -105,6 +145,7 @@ class ContactsPanel(QWidget):
     """Contacts and contact requests of one account, with search and the actions on them."""
 
     conversation_requested = Signal(str, str)  # conversation id, peer username
+    files_dropped = Signal(str, str, list)  # conversation, peer, local paths: open and send
     unread_total_changed = Signal(int)
 
     def __init__(self, session: AccountSession, parent: QWidget | None = None) -> None:
@@ -151,6 +192,12 @@ class ContactsPanel(QWidget):
         self.view.clicked.connect(self._on_clicked)
         self.view.row_entered.connect(self._on_entered)
         self.view.menu_requested.connect(self._show_menu)
+        self.view.setAcceptDrops(True)
+        self.view.files_dropped.connect(
+            lambda index, paths: self.files_dropped.emit(
+                str(index.data(Role.CONVERSATION)), str(index.data(Role.USERNAME)), paths
+            )
+        )
 
         self.empty = QLabel(EMPTY_TEXT)
         self.empty.setWordWrap(True)
