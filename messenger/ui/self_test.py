@@ -134,16 +134,14 @@ def first_window() -> str:
 async def app_and_call(app: QApplication, data_dir: Path) -> str | None:
     """The windows a user sees, and a video call between two demo accounts."""
     from messenger.calls.manager import CallOptions
-    from messenger.client import Credentials
     from messenger.localserver import LocalServer, prepare_demo
-    from messenger.store.paths import server_key
     from messenger.ui.about_dialog import AboutDialog
     from messenger.ui.account_ui import AccountUi, Services
     from messenger.ui.idle import IdleMonitor
     from messenger.ui.media.devices import PATTERN_KEY, TONE_KEY
     from messenger.ui.session import AccountSession
     from messenger.ui.settings_dialog import SettingsDialog
-    from messenger.ui.sign_in import Account, build_client
+    from messenger.ui.sign_in import build_demo_client
     from messenger.ui.tray import TrayController
 
     prefs = Preferences(audio_input=TONE_KEY, camera=PATTERN_KEY)
@@ -167,10 +165,10 @@ async def app_and_call(app: QApplication, data_dir: Path) -> str | None:
             call_options=CallOptions(host_addresses=("127.0.0.1",)),
         )
         for demo in accounts:
-            credentials = Credentials(server_key(server.url), demo.username, use_keyring=False)
-            credentials.set_token(demo.token)
-            account = Account(server.url, demo.username, False, server.fingerprint)
-            session = AccountSession(build_client(data_dir, account, credentials))
+            client = build_demo_client(
+                data_dir, server.url, server.fingerprint, demo.username, demo.token
+            )
+            session = AccountSession(client)
             ui = AccountUi(session, services)
             uis.append(ui)
             session.start()

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from messenger.account import autostart, preferences
 from messenger.account.preferences import Preferences
-from messenger.client import Credentials, KnownServers
+from messenger.client import KnownServers
 from messenger.client.credentials import keyring_problem
 from messenger.store.paths import server_key
 from messenger.ui.account_ui import AccountUi, Services
@@ -33,6 +33,7 @@ from messenger.ui.sign_in import (
     EmbeddedServer,
     SignInError,
     build_client,
+    build_demo_client,
     has_stored_secret,
     sign_in,
 )
@@ -255,11 +256,9 @@ class Shell:
         except (LocalServerError, DemoError) as exc:
             raise StartFailed(f"The demo could not start: {exc}") from exc
         for index, demo in enumerate(accounts):
-            # The demo's secrets live in memory only: its server is gone after the demo.
-            credentials = Credentials(server_key(server.url), demo.username, use_keyring=False)
-            credentials.set_token(demo.token)
-            account = Account(server.url, demo.username, False, server.fingerprint)
-            client = build_client(self.data_dir, account, credentials)
+            client = build_demo_client(
+                self.data_dir, server.url, server.fingerprint, demo.username, demo.token
+            )
             session = AccountSession(client)
             ui = self._open(session, title_suffix=" (demo)", primary=index == 0)
             peer = accounts[1 - index].username

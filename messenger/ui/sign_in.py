@@ -133,6 +133,16 @@ def build_client(
     )
 
 
+def build_demo_client(
+    data_dir: Path, url: str, fingerprint: str | None, username: str, token: str
+) -> Client:
+    """A client for a demo account (``messenger.localserver.prepare_demo``), signed in with
+    its token. The secrets live in memory only: the demo's server is gone after the demo."""
+    credentials = Credentials(server_key(url), username, use_keyring=False)
+    credentials.set_token(token)
+    return build_client(data_dir, Account(url, username, False, fingerprint), credentials)
+
+
 def forget_secrets(url: str, username: str) -> None:
     """Remove what "remember me" stored, when the user signs in without it now."""
     with contextlib.suppress(ValueError):
