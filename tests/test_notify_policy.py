@@ -26,6 +26,8 @@ def decide(
     event: MessageEvent,
     prefs: Preferences | None = None,
     chat_title: str | None = None,
+    muted: bool = False,
+    mentions_me: bool = False,
     **situation: Any,
 ) -> Notification | None:
     base: dict[str, Any] = {
@@ -38,7 +40,13 @@ def decide(
     }
     context = NotificationContext(**{**base, **situation})
     return decide_notification(
-        event, context, prefs or Preferences(), sender_name="Alice", chat_title=chat_title
+        event,
+        context,
+        prefs or Preferences(),
+        sender_name="Alice",
+        chat_title=chat_title,
+        muted=muted,
+        mentions_me=mentions_me,
     )
 
 
@@ -75,10 +83,23 @@ def test_settings_switch_notifications_preview_and_sound() -> None:
     assert quiet is not None and not quiet.sound
 
 
-def test_group_chat_title_names_the_chat() -> None:
-    """A group chat's notification says who wrote in which chat."""
+def test_room_notification_is_titled_with_the_room() -> None:
+    """A room's notification is titled with the room and says "sender: text"."""
     note = decide(message(), chat_title="Team")
-    assert note is not None and note.title == "Alice in Team"
+    assert note is not None and (note.title, note.body) == ("Team", "Alice: hello bob")
+    hidden = decide(message(), Preferences(notification_preview=False), chat_title="Team")
+    assert hidden is not None and hidden.body == f"Alice: {HIDDEN_PREVIEW}"
+
+
+def test_muted_room_is_quiet_but_a_mention_of_me_still_notifies() -> None:
+    """A muted room raises nothing (so no sound); a message mentioning me raises a
+    notification marked as a mention, muted or not; busy still silences even a mention."""
+    assert decide(message(), chat_title="Team", muted=True) is None
+    mention = decide(message("@bob look"), chat_title="Team", muted=True, mentions_me=True)
+    assert mention == Notification(CHAT, "Mention in Team", "Alice: @bob look", True)
+    unmuted = decide(message("@bob"), chat_title="Team", mentions_me=True)
+    assert unmuted is not None and unmuted.title == "Mention in Team"
+    assert decide(message(), chat_title="Team", mentions_me=True, own_status="busy") is None
 
 
 def test_preview_is_one_line_and_truncated() -> None:

@@ -90,7 +90,9 @@ async def test_50_mb_round_trip_keeps_every_byte(
 async def test_cut_upload_resumes_from_the_servers_offset(
     shared_server: ServerProcess, http: FileWire, name: Names, wires: list[Wire]
 ) -> None:
-    """An upload cut off midway keeps what arrived; HEAD says where, and only the rest is sent."""
+    """An upload cut off midway keeps what the server had read; HEAD says where, and sending
+    only the rest from there completes the file. (What the socket held unread when the cut
+    came may be dropped: the event loop decides how much that is, and the offset covers it.)"""
     a, b, conv = await _pair(shared_server.url, name, wires)
     data = os.urandom(8 * MIB)
     created = await http.create(a.token, len(data), sha256(data))
@@ -101,13 +103,14 @@ async def test_cut_upload_resumes_from_the_servers_offset(
     async def offset() -> int:
         return int((await http.offset(a.token, file_id)).headers["Upload-Offset"])
 
+    # Zero until the cut PATCH has been taken in: HEAD waits for a PATCH in progress.
     for _ in range(200):
-        if await offset() == first:
+        if await offset() > 0:
             break
         await asyncio.sleep(0.02)
-    assert await offset() == first
-    rest = data[first:]
-    done = await http.patch(a.token, file_id, first, rest)
+    kept = await offset()
+    assert 0 < kept <= first
+    done = await http.patch(a.token, file_id, kept, data[kept:])
     assert done.status == 204 and done.headers["Upload-Offset"] == str(len(data))
     await a.call("send", conversation=conv, client_id="c1", text="", file=file_ref(file_id, data))
     assert sha256((await http.get(b.token, file_id)).body) == sha256(data)

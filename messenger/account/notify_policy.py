@@ -50,15 +50,21 @@ def decide_notification(
     *,
     sender_name: str,
     chat_title: str | None = None,
+    muted: bool = False,
+    mentions_me: bool = False,
 ) -> Notification | None:
     """The notification to raise for ``event``, or None when it would only disturb.
 
     No notification for one's own messages (sent from another device), for the chat
     the user is looking at, while busy (do not disturb), while the desktop itself is in
-    do-not-disturb, or when notifications are switched off. ``chat_title`` names a group
-    chat, so its notifications read "Alice in Team".
+    do-not-disturb, or when notifications are switched off. ``chat_title`` names a room:
+    its notifications are titled with it and read "Alice: text". A ``muted`` room raises
+    nothing, not even a sound, except for a message that ``mentions_me``, which is titled
+    as a mention wherever it comes from.
     """
     if event.sender == context.own_username or not prefs.notifications:
+        return None
+    if muted and not mentions_me:
         return None
     if context.now - event.ts > STALE_SECONDS:
         return None
@@ -66,9 +72,13 @@ def decide_notification(
         return None
     if context.window_active and context.open_conversation == event.conversation:
         return None
-    title = f"{sender_name} in {chat_title}" if chat_title else sender_name
-    body = preview(event.text) if prefs.notification_preview else HIDDEN_PREVIEW
-    return Notification(event.conversation, title, body or HIDDEN_PREVIEW, prefs.notification_sound)
+    body = (preview(event.text) if prefs.notification_preview else "") or HIDDEN_PREVIEW
+    if chat_title:
+        title = f"Mention in {chat_title}" if mentions_me else chat_title
+        body = f"{sender_name}: {body}"
+    else:
+        title = sender_name
+    return Notification(event.conversation, title, body, prefs.notification_sound)
 
 
 def preview(text: str, limit: int = PREVIEW_LIMIT) -> str:

@@ -104,8 +104,24 @@ class RoomActions(TypedRequests):
         return (await self.request(rq.RoomInvitations(id=""))).rooms
 
     async def room_members(self, room: str) -> list[rs.RoomMember]:
-        """Members with roles, read markers and presence (offline across a block)."""
-        return (await self.request(rq.RoomMembers(id="", room=room))).members
+        """Members with roles, read markers and presence (offline across a block).
+
+        Also what the store then knows of the room's members: a member's own history starts
+        at its joining, so the events alone never name who was there before."""
+        members = (await self.request(rq.RoomMembers(id="", room=room))).members
+        self.store.timeline.update_members(
+            room,
+            [
+                rs.Member(
+                    username=m.username,
+                    read_seq=m.read_seq,
+                    delivered_seq=m.delivered_seq,
+                    role=m.role,
+                )
+                for m in members
+            ],
+        )
+        return members
 
     async def join_room(self, name_or_id: str) -> rs.RoomInfo:
         """Accept an invitation or join a public room, by id or name."""

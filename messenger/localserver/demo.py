@@ -3,7 +3,10 @@
 A first-time user sees what the messenger does without creating accounts,
 finding a second person or typing a first message: two accounts are registered
 on a fresh local server, made contacts of each other, and the first greets the
-second. The app then signs both in with the returned tokens.
+second. Two more people (no windows, not their contacts) fill a couple of public
+rooms with a conversation, and the first invites the second to a private room, so
+the room list, its invitations and member lists have something to show. The app
+then signs both in with the returned tokens.
 """
 
 from __future__ import annotations
@@ -23,6 +26,12 @@ from messenger.store import Store
 from messenger.store.paths import server_key
 
 GREETING = "Hi! This is a demo chat. Try a call with the phone button."
+# The demo's other room members: the first two of these not taken by the windows' names.
+CROWD = ("carol", "dave", "erin", "frank")
+# (room, topic, public); the first account owns the first and the third, the crowd the second.
+TEAM = ("team", "Release 2.0: what ships on Friday", True)
+CLUB = ("book-club", "This month: The Left Hand of Darkness", True)
+DESIGN = ("design", "Sketches for the new icon", False)
 # A local server does all of this in well under a second; the bound only keeps a
 # wedged server from leaving the app waiting forever (the client itself retries).
 SETUP_SECONDS = 30.0
@@ -87,7 +96,45 @@ async def _prepare(
                     f" (the server says {accepted.contact.state!r})"
                 )
             await first.send_message(first.conversation_with(second.username), GREETING)
+            taken = {first_name.lower(), second_name.lower()}
+            crowd = [n for n in CROWD if n not in taken][:2]
+            others = [
+                await stack.enter_async_context(_client(url, fingerprint, n, root)) for n in crowd
+            ]
+            for other in others:
+                await _register(other)
+            await _rooms(first, second, others)
     return accounts
+
+
+async def _rooms(first: Client, second: Client, others: list[Client]) -> None:
+    """A busy public room, a quiet one, and an invitation waiting for the second account."""
+    name, topic, public = TEAM
+    team = await first.create_room(name, topic=topic, public=public)
+    for member in (second, *others):
+        await member.join_room(team.id)
+    await first.set_room_role(team.id, second.username, "admin")
+    lines = [
+        (others[0] if others else second, "Morning! Build 212 is green."),
+        (
+            others[-1] if others else second,
+            f"@{first.username} could you look over the release notes?",
+        ),
+        (second, "I'll take the changelog."),
+        (first, "Thanks both, notes by noon."),
+    ]
+    for sender, text in lines:
+        await sender.send_message(team.id, text)
+    name, topic, public = CLUB
+    club_owner = others[0] if others else second
+    club = await club_owner.create_room(name, topic=topic, public=public)
+    await first.join_room(club.id)
+    for member in others[1:]:
+        await member.join_room(club.id)
+    await club_owner.send_message(club.id, "Chapter 5 tonight? I am halfway through.")
+    name, topic, public = DESIGN
+    design = await first.create_room(name, topic=topic, public=public)
+    await first.invite_to_room(design.id, second.username)
 
 
 @contextlib.asynccontextmanager

@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,32}$")
+# What to tell a person whose input fails USERNAME_RE.
+INVALID_USERNAME = (
+    "That is not a valid username: use 3 to 32 letters, digits, dots, dashes or underscores."
+)
 
 
 def normalize_username(raw: str) -> str | None:

@@ -17,6 +17,7 @@ from messenger.account.notify_policy import NotificationContext, decide_notifica
 from messenger.account.preferences import Preferences
 from messenger.protocol.events import MessageEvent
 from messenger.protocol.names import direct_peer
+from messenger.protocol.rooms import is_room_id
 from messenger.resources import APP_ID
 from messenger.ui.account_dialog import AccountDialog
 from messenger.ui.calls.controller import CallController
@@ -84,6 +85,8 @@ class AccountUi(QObject):
         window.contacts.conversation_requested.connect(
             lambda conversation, _peer: self.notifier.withdraw(conversation)
         )
+        # A room's id is its conversation's id.
+        window.contacts.room_requested.connect(self.notifier.withdraw)
         if primary:
             tray = services.tray
             session.own_presence_changed.connect(lambda status, _text: tray.set_status(status))
@@ -127,7 +130,18 @@ class AccountUi(QObject):
     # --- notifications ------------------------------------------------------------------
 
     def _on_message(self, event: MessageEvent) -> None:
+        """Notify as the policy decides; in a room, titled with the room, quiet when it is
+        muted unless the message mentions me."""
         window = self.window
+        conversation = event.conversation
+        client = self.session.client
+        title = None
+        if is_room_id(conversation):
+            settings = self.session.store.timeline.room(conversation)
+            title = (settings.name if settings is not None else "") or "Room"
+        # The open chat knows a room's members who are not contacts by name.
+        open_here = window.chat.current_conversation == conversation
+        name_of = window.chat.name_of if open_here else self.session.name_of
         context = NotificationContext(
             own_username=self.session.username,
             own_status=self.session.status,
@@ -137,7 +151,13 @@ class AccountUi(QObject):
             now=time.time(),
         )
         decision = decide_notification(
-            event, context, self.services.prefs(), sender_name=self.session.name_of(event.sender)
+            event,
+            context,
+            self.services.prefs(),
+            sender_name=name_of(event.sender),
+            chat_title=title,
+            muted=title is not None and client.room_muted(conversation),
+            mentions_me=client.mentions_me(event),
         )
         if decision is None:
             return
@@ -149,6 +169,8 @@ class AccountUi(QObject):
         self.window.bring_to_front()
         if peer is not None:
             self.window.open_chat(conversation, peer)
+        elif is_room_id(conversation):
+            self.window.open_chat(conversation, "")
 
     # --- dialogs -----------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The main window of one signed-in account: who I am, my contacts, the open chat."""
+"""The main window of one signed-in account: who I am, my contacts and rooms, the open chat."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from messenger.protocol.limits import MAX_STATUS_TEXT_CHARS
+from messenger.protocol.rooms import is_room_id
 from messenger.ui import presence_style
 from messenger.ui.avatar import avatar_pixmap
 from messenger.ui.chat.panel import ChatPanel
@@ -52,7 +53,16 @@ class MainWindow(QMainWindow):
         self.contacts = ContactsPanel(session)
         self.chat = ChatPanel(session)
         self.contacts.conversation_requested.connect(self.open_chat)
+        self.contacts.room_requested.connect(self.open_room)
         self.contacts.files_dropped.connect(self.send_files_to)
+        self.rooms = self.contacts.rooms
+        header = self.chat.header
+        header.members_requested.connect(self.rooms.members)
+        header.invite_requested.connect(self.rooms.invite)
+        header.settings_requested.connect(self.rooms.settings)
+        header.mute_requested.connect(self.rooms.set_muted)
+        header.leave_requested.connect(self.rooms.leave)
+        self.rooms.muted_changed.connect(lambda _room, _muted: header.refresh())
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.contacts)
@@ -150,6 +160,10 @@ class MainWindow(QMainWindow):
         account.addAction(action("&Add contact…", self.contacts.open_add_dialog, "Ctrl+N"))
         account.addAction(action("&Profile, password and devices…", self.account_requested.emit))
 
+        rooms = self.rooms_menu = self.menuBar().addMenu("&Rooms")
+        rooms.addAction(action("&New room…", self.rooms.new_room, "Ctrl+Shift+N"))
+        rooms.addAction(action("&Join a room…", self.rooms.browse, "Ctrl+J"))
+
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(action("&About Messenger", self.about_requested.emit))
 
@@ -189,11 +203,21 @@ class MainWindow(QMainWindow):
     # --- chats -------------------------------------------------------------------------
 
     def open_chat(self, conversation: str, peer: str) -> None:
+        """Open a 1:1 chat with ``peer``, or the room whose id ``conversation`` is."""
+        if is_room_id(conversation):
+            self.open_room(conversation)
+            return
         self.contacts.select_peer(peer)
         self.chat.open_conversation(conversation, peer)
 
+    def open_room(self, room: str) -> None:
+        """Show a room's conversation, with the room's header above it."""
+        self.contacts.select_room(room)
+        self.chat.open_conversation(room, "")
+        self.chat.header.show_room(room)
+
     def send_files_to(self, conversation: str, peer: str, paths: list[Path]) -> None:
-        """Files dropped on a contact: open the chat with them and send the files there."""
+        """Files dropped on a contact or a room: open that chat and send the files there."""
         self.open_chat(conversation, peer)
         self.chat.send_files(paths)
 

@@ -40,6 +40,7 @@ from messenger.protocol.events import (
     MessageEvent,
     PresenceEvent,
     ProfileEvent,
+    RoomInvitedEvent,
     ServerFrame,
     SessionRevokedEvent,
     TypingEvent,
@@ -77,6 +78,7 @@ class AccountSession(QObject):
     signed_out = Signal(str)  # the session ended (revoked, signed out elsewhere): reason
     failed = Signal(str)  # an operation failed: a sentence for the status line
     transfer_changed = Signal(object)  # TransferUpdate: an upload's or download's progress
+    room_invited = Signal(object)  # RoomInvitedEvent: someone invites me to a room
 
     def __init__(self, client: Client, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -198,6 +200,8 @@ class AccountSession(QObject):
                 self.profile_changed.emit(event.user)
                 if changed is not None:
                     self.roster_changed.emit(changed)
+            case RoomInvitedEvent():
+                self.room_invited.emit(event)
             case SessionRevokedEvent():
                 self.signed_out.emit(event.reason)
             case TransferUpdate():

@@ -18,6 +18,7 @@ from PySide6.QtGui import QFont, QFontMetrics, QTextDocument
 from messenger.text.emoji_catalog import emoji_only_count
 from messenger.text.links import to_html
 from messenger.ui.chat.dates import time_text
+from messenger.ui.chat.mentions import mention_html
 from messenger.ui.chat.rows import MessageInfo
 from messenger.ui.files import thumbs
 from messenger.ui.files.card import ACTION_LABELS
@@ -34,6 +35,9 @@ FILE_ICON = 36  # a file card's type icon
 FILE_CARD_WIDTH = 300  # at most; the card keeps its size while its progress changes
 FILE_ACTION_GAP = 14
 BIG_EMOJI = 2.4  # how much larger a message of only one to three emoji is drawn
+AVATAR = 30  # a room member's picture beside the first bubble of their run
+AVATAR_COLUMN = AVATAR + 8  # others' bubbles in a room start after it
+MENTION_BAR = 3  # the marker down the left edge of a bubble that mentions me
 
 
 class Metrics:
@@ -98,10 +102,16 @@ class BubbleLayout:
     actions: list[tuple[QRect, str]] = field(default_factory=list)  # retry / discard
     call_icon: QRect | None = None  # a call's history entry: its glyph before the text
     file: FileBoxes | None = None  # a file message's card
+    avatar: QRect | None = None  # a room member's picture, left of the bubble (x < 0)
 
     def left(self, row_width: int) -> int:
-        """Where the bubble starts in a row: own messages on the right, others on the left."""
-        return row_width - MARGIN - self.bubble.width() if self.info.own else MARGIN
+        """Where the bubble starts in a row: own messages on the right, others on the left
+        (after the avatar column in a room), a room's notices in the middle."""
+        if self.info.notice:
+            return (row_width - self.bubble.width()) // 2
+        if self.info.own:
+            return row_width - MARGIN - self.bubble.width()
+        return MARGIN + (AVATAR_COLUMN if self.info.room_sender else 0)
 
 
 @dataclass
@@ -117,7 +127,7 @@ class FileBoxes:
 
 
 def make_document(
-    info: MessageInfo, metrics: Metrics, link_color: str, width: int
+    info: MessageInfo, metrics: Metrics, link_color: str, width: int, mention_color: str = ""
 ) -> QTextDocument:
     doc = QTextDocument()
     doc.setDocumentMargin(0)
@@ -128,18 +138,35 @@ def make_document(
     if info.deleted:
         doc.setHtml("<i>Message deleted</i>")
     else:
-        doc.setHtml(f'<div style="white-space: pre-wrap">{to_html(info.text)}</div>')
+        body = (
+            mention_html(info.text, set(info.mentions), f"color: {mention_color}; font-weight: 600")
+            if info.mentions
+            else to_html(info.text)
+        )
+        doc.setHtml(f'<div style="white-space: pre-wrap">{body}</div>')
     doc.setTextWidth(width)
     return doc
 
 
-def lay_out(info: MessageInfo, metrics: Metrics, link_color: str, max_width: int) -> BubbleLayout:
+def lay_out(
+    info: MessageInfo,
+    metrics: Metrics,
+    link_color: str,
+    max_width: int,
+    mention_color: str = "",
+) -> BubbleLayout:
     """The geometry of one message in a bubble at most ``max_width`` wide."""
+    if info.notice:
+        return lay_out_notice(info, metrics, max_width)
     layout = BubbleLayout(info=info, max_width=max_width)
+    if info.room_sender:
+        max_width -= AVATAR_COLUMN
     inner_max = max_width - 2 * PAD_X
     top = 2 if info.continues else 8
     y = PAD_Y
     content = 0
+    if info.room_sender and not info.continues:
+        layout.avatar = QRect(-AVATAR_COLUMN, top, AVATAR, AVATAR)
     if not info.own and not info.continues:
         # A little slack: integer metrics round down, and a name that fits exactly
         # would be elided to "b…" when painted on a screen whose advances round up.
@@ -170,7 +197,7 @@ def lay_out(info: MessageInfo, metrics: Metrics, link_color: str, max_width: int
     doc_height = 0
     doc: QTextDocument | None = None
     if layout.file is None or info.text:
-        doc = make_document(info, metrics, link_color, inner_max - indent)
+        doc = make_document(info, metrics, link_color, inner_max - indent, mention_color)
         ideal = math.ceil(doc.idealWidth())
         doc.setTextWidth(ideal + 1)
         doc_height = math.ceil(doc.size().height())
@@ -181,6 +208,8 @@ def lay_out(info: MessageInfo, metrics: Metrics, link_color: str, max_width: int
         ideal += indent
 
     footer_text = f"edited  {time_text(info.ts)}" if info.edited else time_text(info.ts)
+    if info.seen_by:
+        footer_text = f"seen by {len(info.seen_by)}  {footer_text}"
     footer_width = metrics.fm_small.horizontalAdvance(footer_text) + (
         TICKS_WIDTH if info.own and info.state else 0
     )
@@ -250,6 +279,22 @@ def lay_out(info: MessageInfo, metrics: Metrics, link_color: str, max_width: int
                     chip.rect.translate(shift, 0)
         layout.chips = [chip for chips in rows_of_chips for chip in chips]
     layout.height = bottom + 2
+    return layout
+
+
+def lay_out_notice(info: MessageInfo, metrics: Metrics, max_width: int) -> BubbleLayout:
+    """A room's membership or settings entry: one line in a pill, centred in its row."""
+    layout = BubbleLayout(info=info, max_width=max_width)
+    # A little slack, as for names: a sentence that fits exactly would be elided when
+    # painted on a screen whose advances round up.
+    text_width = min(metrics.fm_small.horizontalAdvance(info.text) + 4, max_width - 2 * PAD_X)
+    height = metrics.fm_small.height() + 8
+    layout.bubble = QRect(0, 6, text_width + 2 * PAD_X, height)
+    layout.footer = QRect(PAD_X, 10, text_width, metrics.fm_small.height())
+    layout.footer_text = metrics.fm_small.elidedText(
+        info.text, Qt.TextElideMode.ElideRight, text_width
+    )
+    layout.height = layout.bubble.bottom() + 1 + 6
     return layout
 
 

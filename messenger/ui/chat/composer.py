@@ -2,6 +2,7 @@
 message, Esc cancels a reply or an edit; emoticons become emoji; the length limit is shown
 before it is reached and enforced with a sentence, never by losing text. Files dropped on it,
 picked with the attach button or pasted (an image on the clipboard) are handed on to be sent.
+In a room, typing ``@`` offers the members to mention.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 from messenger.text.emoticons import convert, emoticon_before
 from messenger.ui import presence_style
 from messenger.ui.chat.emoji_picker import EmojiPicker
+from messenger.ui.chat.mention_completer import MentionCompleter, MentionSource
 from messenger.ui.files.drops import local_files
 
 DEFAULT_LIMIT = 8192
@@ -53,6 +55,15 @@ class Draft:
     editing: Target | None = None
 
 
+_COMPLETION_KEYS = (
+    Qt.Key.Key_Return,
+    Qt.Key.Key_Enter,
+    Qt.Key.Key_Escape,
+    Qt.Key.Key_Tab,
+    Qt.Key.Key_Backtab,
+)
+
+
 class MessageEdit(QPlainTextEdit):
     """The text field: the keys a messenger's users expect, and plain-text paste."""
 
@@ -69,6 +80,7 @@ class MessageEdit(QPlainTextEdit):
         # Esc asks this first; True means it cancelled something (a reply, an edit) and the
         # key is used up, False lets Esc go on to the window.
         self.on_escape: Callable[[], bool] = lambda: False
+        self.mentions = MentionCompleter(self)
         self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
         self._fit_height()
 
@@ -94,6 +106,11 @@ class MessageEdit(QPlainTextEdit):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if self.mentions.visible and key in _COMPLETION_KEYS:
+            # The completer's popup forwards these here too: they pick a member (or close
+            # the offer), and must neither send the message nor leave the editor.
+            event.ignore()
+            return
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             if mods == Qt.KeyboardModifier.NoModifier:
                 self.send.emit()
@@ -453,3 +470,17 @@ class Composer(QWidget):
 
     def focus_editor(self) -> None:
         self.editor.setFocus()
+
+    def set_closed(self, reason: str) -> None:
+        """Take no more messages, saying why in the text field ("" opens it again): a room
+        one has left keeps its history, read-only."""
+        closed = bool(reason)
+        self.editor.setReadOnly(closed)
+        self.editor.setPlaceholderText(reason or "Write a message…")
+        for button in (self.attach_button, self._emoji_button, self._send_button):
+            button.setEnabled(not closed)
+        self.setAcceptDrops(not closed)
+
+    def set_mention_source(self, source: MentionSource | None) -> None:
+        """Offer @-completion from ``source`` (a room's members), or none (a 1:1 chat)."""
+        self.editor.mentions.set_source(source)

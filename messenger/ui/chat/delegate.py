@@ -32,9 +32,11 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from messenger.ui import presence_style
+from messenger.ui.avatar import avatar_pixmap, color_for
 from messenger.ui.calls import icons
 from messenger.ui.chat.bubble import (
     CALL_ICON,
+    MENTION_BAR,
     RADIUS,
     BubbleLayout,
     FileBoxes,
@@ -95,6 +97,14 @@ class Colors:
         self.focus = highlight
         self.failed = presence_style.color("busy")
         self.base = base
+        # Mentions of me: a warm marker that reads on both themes, and a bubble tinted by it.
+        self.mention = QColor("#f0a020") if self.dark else QColor("#c77700")
+        self.mention_fill = blend(self.other, self.mention, 0.22 if self.dark else 0.16)
+
+    def sender(self, username: str) -> QColor:
+        """A room member's name colour: their avatar's, lighter on a dark background."""
+        color = color_for(username)
+        return color.lighter(150) if self.dark else color
 
 
 class ChatDelegate(QStyledItemDelegate):
@@ -103,6 +113,7 @@ class ChatDelegate(QStyledItemDelegate):
         self._view = view
         self._metrics: Metrics | None = None
         self._link_color = ""
+        self._mention_color = ""
         self._layouts: OrderedDict[tuple[str, int], BubbleLayout] = OrderedDict()
         self._heights: dict[tuple[str, int], tuple[MessageInfo, int]] = {}
         self._palette_key = -1
@@ -124,7 +135,9 @@ class ChatDelegate(QStyledItemDelegate):
     def metrics(self) -> Metrics:
         if self._metrics is None:
             self._metrics = Metrics(self._view.font())
-            self._link_color = Colors(self._view.palette()).link.name()
+            colors = Colors(self._view.palette())
+            self._link_color = colors.link.name()
+            self._mention_color = colors.mention.name()
         return self._metrics
 
     # --- layout ---------------------------------------------------------------------
@@ -138,7 +151,7 @@ class ChatDelegate(QStyledItemDelegate):
         key = (info.key, max_width)
         layout = self._layouts.get(key)
         if layout is None or layout.info != info:
-            layout = lay_out(info, metrics, self._link_color, max_width)
+            layout = lay_out(info, metrics, self._link_color, max_width, self._mention_color)
             self._layouts[key] = layout
             self._heights[key] = (info, layout.height)
             if len(self._heights) > KEPT_HEIGHTS:
@@ -205,14 +218,23 @@ class ChatDelegate(QStyledItemDelegate):
     ) -> None:
         m = self.metrics()
         info = layout.info
+        if info.notice:
+            self._paint_notice(painter, layout, colors, focused)
+            return
         fill = colors.own if info.own else colors.other
+        if info.mentions_me:
+            fill = colors.mention_fill
         painter.setPen(QPen(colors.focus, 1.5) if focused else Qt.PenStyle.NoPen)
         painter.setBrush(fill)
         painter.drawRoundedRect(QRectF(layout.bubble), RADIUS, RADIUS)
+        if info.mentions_me:
+            self._paint_mention_bar(painter, layout, colors)
+        if layout.avatar is not None:
+            self._paint_avatar(painter, layout.avatar, info.room_sender)
 
         if layout.name is not None:
             painter.setFont(m.bold)
-            painter.setPen(colors.accent)
+            painter.setPen(colors.sender(info.room_sender) if info.room_sender else colors.accent)
             painter.drawText(
                 layout.name,
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -282,6 +304,37 @@ class ChatDelegate(QStyledItemDelegate):
             painter.setFont(m.font)
             painter.setPen(colors.text)
             painter.drawText(chip.rect, Qt.AlignmentFlag.AlignCenter, chip.label)
+
+    def _paint_notice(
+        self, painter: QPainter, layout: BubbleLayout, colors: Colors, focused: bool
+    ) -> None:
+        m = self.metrics()
+        pill = QRectF(layout.bubble)
+        painter.setPen(QPen(colors.focus, 1.5) if focused else Qt.PenStyle.NoPen)
+        painter.setBrush(colors.pill)
+        painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
+        painter.setFont(m.small)
+        painter.setPen(colors.muted)
+        painter.drawText(layout.footer, Qt.AlignmentFlag.AlignCenter, layout.footer_text)
+
+    def _paint_mention_bar(self, painter: QPainter, layout: BubbleLayout, colors: Colors) -> None:
+        """A bar down the bubble's left edge, inside its rounded shape."""
+        painter.save()
+        clip = QPainterPath()
+        clip.addRoundedRect(QRectF(layout.bubble), RADIUS, RADIUS)
+        painter.setClipPath(clip)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colors.mention)
+        bubble = layout.bubble
+        painter.drawRect(QRectF(bubble.left(), bubble.top(), MENTION_BAR, bubble.height()))
+        painter.restore()
+
+    def _paint_avatar(self, painter: QPainter, rect: QRect, username: str) -> None:
+        model = self._view.model()
+        if not isinstance(model, ChatModel):
+            return
+        ratio = self._view.devicePixelRatioF()
+        painter.drawPixmap(rect, avatar_pixmap(model.session, username, rect.width(), ratio))
 
     def _paint_call_icon(
         self, painter: QPainter, rect: QRect, info: MessageInfo, colors: Colors

@@ -31,6 +31,7 @@ from messenger.client.transfers import TransferUpdate
 from messenger.protocol.results import MessageView
 from messenger.ui.chat.dates import day_label
 from messenger.ui.chat.presenter import RowPresenter, spoken
+from messenger.ui.chat.room_people import RoomPeople
 from messenger.ui.chat.rows import (
     MessageInfo,
     Row,
@@ -62,6 +63,7 @@ class ChatModel(QAbstractListModel):
         *,
         page_size: int = 100,
         window: int = 1000,
+        people: RoomPeople | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -78,7 +80,7 @@ class ChatModel(QAbstractListModel):
         self._loading = False
         self._generation = 0  # bumped on reset, so a late server reply is not applied twice
         self._closed = False
-        self._presenter = RowPresenter(session, conversation)
+        self._presenter = RowPresenter(session, conversation, people)
         self._infos: dict[str, tuple[str, MessageInfo]] = {}  # key -> (key above, info)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -114,7 +116,9 @@ class ChatModel(QAbstractListModel):
             case Qt.ItemDataRole.DisplayRole:
                 if row.message is None:
                     return day_label(row.day)
-                if row.message.call is not None:  # a call's entry: the words it shows
+                m = row.message
+                if m.call is not None or m.member is not None or m.room is not None:
+                    # A call's entry or a room's notice: the words it shows.
                     info = self.info(index.row())
                     return "" if info is None else info.text
                 return row.message.text
@@ -134,6 +138,11 @@ class ChatModel(QAbstractListModel):
         return None
 
     # --- reading rows -----------------------------------------------------------------
+
+    @property
+    def session(self) -> AccountSession:
+        """The account shown (the delegate draws room members' avatars from it)."""
+        return self._session
 
     @property
     def at_newest(self) -> bool:
@@ -167,7 +176,9 @@ class ChatModel(QAbstractListModel):
         for row in reversed(self._rows):
             m = row.message
             mine = m is not None and m.sender == self._session.username
-            if m is not None and mine and not row.is_local and m.call is None:
+            if m is None or not mine or row.is_local:
+                continue
+            if m.call is None and m.member is None and m.room is None:
                 return None if m.deleted else m
         return None
 
@@ -479,7 +490,11 @@ class ChatModel(QAbstractListModel):
         rows = [message_row(v) for v in new_views] + self._pending_rows(new_views)
         previous_day = self._rows[last].day if last >= 0 else None
         self._replace_tail(last + 1, list(with_days(rows, previous_day)))
-        others = sum(1 for v in new_views if v.sender != self._session.username)
+        others = sum(
+            1
+            for v in new_views
+            if v.sender != self._session.username and v.member is None and v.room is None
+        )
         if new_views:
             self.arrived.emit(others)
 

@@ -1,6 +1,8 @@
 """The chat side of the main window: who one talks to, the messages, who is typing, and the
 composer. Keeps one draft per conversation, so switching chats never loses what was typed.
 Files dropped on the messages or the composer, picked or pasted are sent to the open chat.
+A room opens the same way, by its conversation id: its members name the bubbles and the
+typing notice, and the composer offers them for @-mentions.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from messenger.protocol.events import MessageEvent
+from messenger.protocol.rooms import is_room_id
 from messenger.text.emoji_catalog import QUICK_REACTIONS
 from messenger.ui.chat.composer import DEFAULT_LIMIT, Composer, Draft, Target
 from messenger.ui.chat.emoji_picker import EmojiPicker
 from messenger.ui.chat.header import ChatHeader
 from messenger.ui.chat.model import ChatModel
+from messenger.ui.chat.room_people import RoomPeople
 from messenger.ui.chat.typing_notice import TypingNotices
 from messenger.ui.chat.view import ChatView
 from messenger.ui.files.actions import FileActions
@@ -44,6 +48,7 @@ class ChatPanel(QWidget):
         self._conversation: str | None = None
         self._peer = ""
         self._model: ChatModel | None = None
+        self.people: RoomPeople | None = None  # the open room's members; None in a 1:1 chat
         self._drafts: dict[str, Draft] = {}
         self._window_active = False
         self._unseen = False  # new messages arrived while scrolled up
@@ -119,7 +124,7 @@ class ChatPanel(QWidget):
         self._reaction_row: str | None = None
 
         session.roster_changed.connect(self._on_roster_changed)
-        session.profile_changed.connect(self._on_roster_changed)
+        session.profile_changed.connect(self._on_profile_changed)
         session.typing_changed.connect(self._on_typing_changed)
         session.message_received.connect(self._on_message_received)
         session.connection_changed.connect(self._on_connection_changed)
@@ -134,15 +139,21 @@ class ChatPanel(QWidget):
     def model(self) -> ChatModel | None:
         return self._model
 
-    def open_conversation(self, conversation: str, peer: str) -> None:
-        """Show a conversation, keeping the draft of the one shown before."""
+    def open_conversation(self, conversation: str, peer: str = "") -> None:
+        """Show a conversation (a room's ``peer`` is ""), keeping the draft of the one shown
+        before."""
         if conversation == self._conversation:
             self.composer.focus_editor()
             return
         self._leave_conversation()
         self._conversation, self._peer = conversation, peer
         self.header.show_peer(peer)
-        self._model = ChatModel(self._session, conversation, parent=self)
+        if is_room_id(conversation):
+            self.people = RoomPeople(self._session, conversation, self)
+            self.people.changed.connect(self._on_people_changed)
+            self.composer.set_mention_source(self.people.candidates)
+        self._update_closed()
+        self._model = ChatModel(self._session, conversation, people=self.people, parent=self)
         self._model.arrived.connect(self._on_arrived)
         self._model.loading_changed.connect(self._on_loading_changed)
         self.view.setModel(self._model)
@@ -173,6 +184,11 @@ class ChatPanel(QWidget):
             return
         self._drafts[self._conversation] = self.composer.draft()
         self._session.set_typing(self._conversation, False)
+        if self.people is not None:
+            self.composer.set_mention_source(None)
+            self.people.close()
+            self.people.deleteLater()
+            self.people = None
         self._model.close()
         self.view.setModel(None)
         self._model.deleteLater()
@@ -230,8 +246,41 @@ class ChatPanel(QWidget):
 
     # --- header and typing -------------------------------------------------------------
 
+    def name_of(self, username: str) -> str:
+        """A name as the open chat shows it (a room also knows its non-contact members)."""
+        people = self.people
+        return people.name_of(username) if people is not None else self._session.name_of(username)
+
+    def _on_people_changed(self) -> None:
+        """A room's members or their names changed: names, avatars and "seen by" follow."""
+        if self._model is not None:
+            self._model.names_changed()
+            self._model.refresh()
+        self._update_typing()
+        self._update_closed()
+
+    @property
+    def _left_room(self) -> bool:
+        return self.people is not None and self.people.left
+
+    def _update_closed(self) -> None:
+        self.composer.set_closed("You are no longer in this room" if self._left_room else "")
+
+    def _on_profile_changed(self, username: str) -> None:
+        if self.people is not None and self.people.is_member(username):
+            self._on_people_changed()  # a member's name or picture
+        else:
+            self._on_roster_changed(username)
+
     def _on_roster_changed(self, username: str) -> None:
-        if self._model is None or username not in ("", self._peer, self._session.username):
+        if self._model is None:
+            return
+        if self.people is not None:
+            # Presence changes are far more common than renames: only a name redraws.
+            if username == "" or self.people.name_changed(username):
+                self._on_people_changed()
+            return
+        if username not in ("", self._peer, self._session.username):
             return
         self.header.refresh()
         names = (self._session.name_of(self._peer), self._session.name_of(self._session.username))
@@ -254,7 +303,7 @@ class ChatPanel(QWidget):
 
     def _update_typing(self) -> None:
         conversation = self._conversation or ""
-        self.typing_label.setText(self._typing.sentence(conversation, self._session.name_of))
+        self.typing_label.setText(self._typing.sentence(conversation, self.name_of))
 
     # --- writing ----------------------------------------------------------------------
 
@@ -273,11 +322,11 @@ class ChatPanel(QWidget):
 
     def send_files(self, paths: list[Path]) -> None:
         """Send files to the open chat; each shows as a card with its progress."""
-        if self._conversation is not None and paths:
+        if self._conversation is not None and paths and not self._left_room:
             self.files.send(self._conversation, paths)
 
     def _send_pasted(self, image: QImage) -> None:
-        if self._conversation is not None:
+        if self._conversation is not None and not self._left_room:
             self.files.send_pasted(self._conversation, image)
 
     def _on_file_sent(self, conversation: str) -> None:
@@ -375,7 +424,7 @@ class ChatPanel(QWidget):
             name = (
                 "yourself"
                 if message.sender == self._session.username
-                else self._session.name_of(message.sender)
+                else self.name_of(message.sender)
             )
             text = message.text
             if message.file is not None:

@@ -55,8 +55,10 @@ def message_key(sender: str, client_id: str) -> str:
 
 
 def message_row(view: MessageView, *, from_server: bool = False) -> Row:
+    # A room's membership and settings entries have no client id: their seq names them.
+    key = message_key(view.sender, view.client_id) if view.client_id else f"n:{view.seq}"
     return Row(
-        key=message_key(view.sender, view.client_id),
+        key=key,
         day=day_of(view.ts),
         message=view,
         from_server=from_server,
@@ -141,3 +143,9 @@ class MessageInfo(NamedTuple):
     error: str  # why the server refused it (failed outbox entries)
     call: CallSummary | None = None  # a call's history entry: ``text`` says how it went
     file: FileCard | None = None  # a file message's card; ``text`` is then its caption
+    # In a room: the sender's username (its colour and avatar), drawn beside others' bubbles.
+    room_sender: str = ""
+    mentions: frozenset[str] = frozenset()  # usernames whose ``@name`` is drawn as a mention
+    mentions_me: bool = False  # the message mentions me: its bubble is tinted and marked
+    seen_by: tuple[str, ...] = ()  # one's own room message: the names of who has read it
+    notice: bool = False  # a room's membership or settings entry: ``text`` is its sentence

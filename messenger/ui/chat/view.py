@@ -276,6 +276,11 @@ class ChatView(QListView):
                 return "View the image"
             case "time" if row.message is not None:
                 when = full_text(row.message.ts)
+                info = self._chat.info(index.row())
+                if info is not None and info.notice:
+                    return f"{info.text} · {when}"  # the sentence may be cut short in its pill
+                if info is not None and info.seen_by:
+                    return f"{when} · Seen by {', '.join(info.seen_by)}"
                 state = self._chat.state_of(row)
                 return f"{when} · {STATE_NAMES[state]}" if state else when
         return ""

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from messenger.protocol.errors import ErrorCode, ProtocolError
-from messenger.protocol.names import normalize_username
+from messenger.protocol.names import INVALID_USERNAME, normalize_username
 from messenger.ui.session import AccountSession, describe_error
 from messenger.ui.theme import InlineMessage
 
@@ -99,10 +99,7 @@ class AddContactDialog(QDialog):
         if not raw.strip():
             return "Enter a username."
         if name is None:
-            return (
-                "That is not a valid username: use 3 to 32 letters, digits, "
-                "dots, dashes or underscores."
-            )
+            return INVALID_USERNAME
         if name == self._session.username:
             return "That is your own username: enter someone else's."
         contact = self._session.roster.get(name)

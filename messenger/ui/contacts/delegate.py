@@ -2,7 +2,9 @@
 
 Everything is painted from the view's palette and style (the buttons are real
 style-drawn push buttons), so rows follow the light or dark theme; only the
-presence dot and the unread badge carry an accent colour.
+presence dot and the unread and mention badges carry an accent colour. A muted room's
+unread badge is grey (it does not call for attention) beside a muted-speaker mark; its
+mention badge stays in colour, as mentions notify even in a muted room.
 """
 
 from __future__ import annotations
@@ -32,15 +34,19 @@ from PySide6.QtWidgets import (
 
 from messenger.ui import presence_style
 from messenger.ui.avatar import paint_avatar
-from messenger.ui.contacts.model import (
+from messenger.ui.contacts.kinds import (
     ACCEPTED,
     BLOCKED,
+    FOLDING,
+    FORMER_ROOM,
     HEADER,
     INCOMING,
+    INVITATION,
     OUTGOING,
+    ROOM,
     Role,
-    Section,
 )
+from messenger.ui.rooms.avatar import paint_room_avatar
 from messenger.ui.session import AccountSession
 
 Index = QModelIndex | QPersistentModelIndex
@@ -53,8 +59,14 @@ DOT = 13
 GAP = 10  # between the avatar and the text
 BUTTON_HEIGHT = 26
 
-# The in-row buttons of an incoming request: (action, label), right to left.
+MUTED_MARK = 14  # the muted-speaker icon after a muted room's name
+
+# The in-row buttons of an incoming contact request or room invitation: (action, label),
+# right to left.
 REQUEST_BUTTONS = (("decline", "Decline"), ("accept", "Accept"))
+# Rows that carry those buttons.
+ASKING = (INCOMING, INVITATION)
+ROOM_KINDS = (ROOM, FORMER_ROOM, INVITATION)
 
 
 def badge_text(unread: int) -> str:
@@ -66,6 +78,8 @@ class ContactDelegate(QStyledItemDelegate):
 
     # action ("accept" or "decline"), username
     action_requested = Signal(str, str)
+    # action ("accept" or "decline"), room id: a room invitation's buttons
+    invitation_action_requested = Signal(str, str)
 
     def __init__(self, session: AccountSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -142,7 +156,7 @@ class ContactDelegate(QStyledItemDelegate):
         title = f"{index.data(Qt.ItemDataRole.DisplayRole)} ({index.data(Role.COUNT)})"
         text_rect = opt.rect.adjusted(PAD + 4, 0, -PAD, 0)
         collapsed = index.data(Role.COLLAPSED)
-        if index.data(Role.SECTION) == Section.BLOCKED:  # it folds: show which way
+        if index.data(Role.SECTION) in FOLDING:  # it folds: show which way
             arrow = (
                 QStyle.PrimitiveElement.PE_IndicatorArrowRight
                 if collapsed
@@ -179,9 +193,13 @@ class ContactDelegate(QStyledItemDelegate):
         avatar = QRectF(
             rect.left() + PAD, rect.top() + (rect.height() - AVATAR) / 2, AVATAR, AVATAR
         )
-        if kind == BLOCKED:
+        if kind in (BLOCKED, FORMER_ROOM):
             painter.setOpacity(0.5)
-        paint_avatar(painter, avatar, self._session, username)
+        if kind in ROOM_KINDS:
+            name = str(index.data(Qt.ItemDataRole.DisplayRole))
+            paint_room_avatar(painter, avatar, str(index.data(Role.ROOM)), name)
+        else:
+            paint_avatar(painter, avatar, self._session, username)
         painter.setOpacity(1.0)
         if kind in (ACCEPTED, BLOCKED):
             dot = QRectF(avatar.right() - DOT + 2, avatar.bottom() - DOT + 2, DOT, DOT)
@@ -195,7 +213,8 @@ class ContactDelegate(QStyledItemDelegate):
         first = QRect(left, top, right - left, line_h)
         second = QRect(left, top + line_h + 4, right - left, line_h)
 
-        if kind == INCOMING:
+        muted = bool(index.data(Role.MUTED))
+        if kind in ASKING:
             buttons = self.button_rects(rect, fm)
             first.setRight(min(r.left() for r in buttons.values()) - PAD)
             second.setRight(first.right())
@@ -216,12 +235,15 @@ class ContactDelegate(QStyledItemDelegate):
                 )
                 first.setRight(right - width - PAD)
             if unread:
-                badge = self._paint_badge(painter, opt, small, second, unread)
+                badge = self._paint_badge(painter, opt, small, second, badge_text(unread), muted)
+                second.setRight(badge.left() - PAD)
+            if int(index.data(Role.MENTIONS) or 0):
+                badge = self._paint_badge(painter, opt, small, second, "@", False)
                 second.setRight(badge.left() - PAD)
 
         # First line: the name, then the contact's own status words, dimmer.
         name_font = QFont(opt.font)
-        name_font.setBold(unread > 0 or kind == INCOMING)
+        name_font.setBold((unread > 0 and not muted) or kind in ASKING)
         name_fm = QFontMetrics(name_font)
         name = name_fm.elidedText(
             str(index.data(Qt.ItemDataRole.DisplayRole)), Qt.TextElideMode.ElideRight, first.width()
@@ -229,6 +251,11 @@ class ContactDelegate(QStyledItemDelegate):
         painter.setFont(name_font)
         painter.setPen(text_color)
         painter.drawText(first, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+        if muted:
+            left_at = first.left() + name_fm.horizontalAdvance(name) + 6
+            mark = QRect(left_at, first.center().y() - MUTED_MARK // 2, MUTED_MARK, MUTED_MARK)
+            icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaVolumeMuted, None, widget)
+            icon.paint(painter, mark)
         status_text = str(index.data(Role.STATUS_TEXT) or "") if kind == ACCEPTED else ""
         rest = first.width() - name_fm.horizontalAdvance(name)
         if status_text and rest > fm.horizontalAdvance(" — …") + 8:
@@ -243,21 +270,27 @@ class ContactDelegate(QStyledItemDelegate):
 
         # Second line: the last message, presence, or where a request stands.
         detail_font = QFont(opt.font)
-        detail_font.setItalic(kind in (OUTGOING, BLOCKED, INCOMING))
+        detail_font.setItalic(kind in (OUTGOING, BLOCKED, INCOMING, INVITATION, FORMER_ROOM))
         painter.setFont(detail_font)
-        painter.setPen(text_color if unread else secondary)
+        painter.setPen(text_color if unread and not muted else secondary)
         detail = QFontMetrics(detail_font).elidedText(
             str(index.data(Role.DETAIL) or ""), Qt.TextElideMode.ElideRight, second.width()
         )
         painter.drawText(second, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, detail)
 
     def _paint_badge(
-        self, painter: QPainter, opt: QStyleOptionViewItem, font: QFont, line: QRect, unread: int
+        self,
+        painter: QPainter,
+        opt: QStyleOptionViewItem,
+        font: QFont,
+        line: QRect,
+        text: str,
+        quiet: bool,
     ) -> QRect:
+        """A pill at the right end of ``line``; ``quiet`` (a muted room) paints it grey."""
         font = QFont(font)
         font.setBold(True)
         fm = QFontMetrics(font)
-        text = badge_text(unread)
         height = fm.height() + 2
         width = max(height, fm.horizontalAdvance(text) + 12)
         badge = QRect(line.right() - width + 1, line.center().y() - height // 2, width, height)
@@ -267,6 +300,9 @@ class ContactDelegate(QStyledItemDelegate):
         ink = palette.color(
             QPalette.ColorRole.Accent if selected else QPalette.ColorRole.HighlightedText
         )
+        if quiet:
+            fill = palette.color(QPalette.ColorRole.PlaceholderText)
+            ink = palette.color(QPalette.ColorRole.Base)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(fill)
         painter.drawRoundedRect(QRectF(badge), height / 2, height / 2)
@@ -303,12 +339,14 @@ class ContactDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: Index,
     ) -> bool:
-        if event.type() == QEvent.Type.ToolTip and index.data(Role.KIND) == INCOMING:
+        kind = index.data(Role.KIND)
+        if event.type() == QEvent.Type.ToolTip and kind in ASKING:
             name = index.data(Qt.ItemDataRole.DisplayRole)
+            what = f"the request of {name}" if kind == INCOMING else f"the invitation to {name}"
             for action, rect in self.button_rects(option.rect, option.fontMetrics).items():
                 if rect.contains(event.pos()):
                     verb = "Accept" if action == "accept" else "Decline"
-                    QToolTip.showText(event.globalPos(), f"{verb} the request of {name}", view)
+                    QToolTip.showText(event.globalPos(), f"{verb} {what}", view)
                     return True
         return super().helpEvent(event, view, option, index)
 
@@ -319,7 +357,8 @@ class ContactDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: Index,
     ) -> bool:
-        if index.data(Role.KIND) != INCOMING or not isinstance(event, QMouseEvent):
+        kind = index.data(Role.KIND)
+        if kind not in ASKING or not isinstance(event, QMouseEvent):
             return False
         if event.type() not in (QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick):
             return False
@@ -328,7 +367,9 @@ class ContactDelegate(QStyledItemDelegate):
         point = event.position().toPoint()
         for action, rect in self.button_rects(option.rect, option.fontMetrics).items():
             if rect.contains(point):
-                if event.type() == QEvent.Type.MouseButtonRelease:
+                if event.type() == QEvent.Type.MouseButtonRelease and kind == INCOMING:
                     self.action_requested.emit(action, str(index.data(Role.USERNAME)))
+                elif event.type() == QEvent.Type.MouseButtonRelease:
+                    self.invitation_action_requested.emit(action, str(index.data(Role.ROOM)))
                 return True  # a double click on a button must not also open the row
         return False

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QSortFilterProxyModel, Qt
 
-from messenger.ui.contacts.model import HEADER, Index, Role, Section
+from messenger.ui.contacts.kinds import FOLDING, HEADER, Index, Role, Section
 
 
 class ContactFilterProxy(QSortFilterProxyModel):
     """The filter box's view of the list, and the folding of collapsible sections.
 
-    Text matches usernames and display names, ignoring case; while a filter is
-    typed, folded sections open so that a blocked person can be found too.
+    Text matches usernames and display names, and rooms' names and topics, ignoring case;
+    while a filter is typed, folded sections open so that a blocked person or a room one
+    left can be found too.
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._text = ""
-        self._collapsed: set[Section] = {Section.BLOCKED}
+        self._collapsed: set[Section] = set(FOLDING)
 
     def set_filter_text(self, text: str) -> None:
         self.beginFilterChange()
@@ -64,7 +65,7 @@ class ContactFilterProxy(QSortFilterProxyModel):
 
     def _matches(self, index: QModelIndex) -> bool:
         name = str(index.data(Qt.ItemDataRole.DisplayRole)).casefold()
-        return self._text in name or self._text in str(index.data(Role.USERNAME))
+        return self._text in name or self._text in str(index.data(Role.KEYWORDS) or "")
 
     def _header_index(self, section: Section) -> QModelIndex:
         for row in range(self.rowCount()):

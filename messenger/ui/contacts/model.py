@@ -1,85 +1,55 @@
-"""The contact list as an item model: one row per contact, section headers between groups.
+"""The contact list as an item model: one row per contact or room, headers between groups.
 
-Rows are kept in their final order by the model itself (requests first, then
-contacts by their latest message, then sent requests, then blocked people), and
-every change is applied as the smallest set of inserts, removes and moves, never
-a reset: the selection and scroll position survive a message arriving.
+Rows are kept in their final order by the model itself (contact requests and room
+invitations first, then rooms and contacts each by their latest message, then sent
+requests, blocked people and rooms one has left), and every change is applied as the
+smallest set of inserts, removes and moves, never a reset: the selection and scroll
+position survive a message arriving.
 """
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime
-from enum import IntEnum
 
 from PySide6.QtCore import (
     QAbstractListModel,
-    QDate,
-    QLocale,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
-    QTime,
     Signal,
 )
 
 from messenger.account.roster import display_name
 from messenger.protocol.names import direct_peer
 from messenger.protocol.results import Contact
+from messenger.protocol.rooms import is_room_id
 from messenger.ui import presence_style
 from messenger.ui.calls import words as call_words
+from messenger.ui.contacts.kinds import (
+    ACCEPTED,
+    BLOCKED,
+    HEADER,
+    HINTS,
+    INCOMING,
+    OUTGOING,
+    ROOM,
+    TITLES,
+    Index,
+    Role,
+    Section,
+)
+from messenger.ui.contacts.room_rows import (
+    InvitationEntry,
+    RoomEntry,
+    invitation_data,
+    room_data,
+    room_entry,
+)
+from messenger.ui.contacts.texts import one_line, time_text
 from messenger.ui.files.card import file_preview
+from messenger.ui.rooms.invitations import RoomInvitations
 from messenger.ui.session import AccountSession
-
-Index = QModelIndex | QPersistentModelIndex
-
-
-class Section(IntEnum):
-    REQUESTS = 0
-    CONTACTS = 1
-    SENT = 2
-    BLOCKED = 3
-
-
-TITLES = {
-    Section.REQUESTS: "Contact requests",
-    Section.CONTACTS: "Contacts",
-    Section.SENT: "Sent requests",
-    Section.BLOCKED: "Blocked",
-}
-
-# What a row is: a section header, or a contact in one relationship state.
-HEADER = "header"
-INCOMING = "incoming"
-ACCEPTED = "accepted"
-OUTGOING = "outgoing"
-BLOCKED = "blocked"
-
-
-# How to act on a row without a mouse, for screen readers.
-HINTS = {
-    INCOMING: "Press Enter to accept, or open the context menu to decline.",
-    ACCEPTED: "Press Enter to open the chat; the context menu has more actions.",
-    OUTGOING: "Open the context menu to cancel the request.",
-    BLOCKED: "Open the context menu to unblock.",
-}
-
-
-class Role(IntEnum):
-    KIND = Qt.ItemDataRole.UserRole + 1
-    SECTION = KIND + 1
-    USERNAME = KIND + 2
-    CONTACT = KIND + 3  # messenger.protocol.results.Contact
-    CONVERSATION = KIND + 4
-    UNREAD = KIND + 5
-    STATUS = KIND + 6  # presence: available, away, busy, invisible, offline
-    STATUS_TEXT = KIND + 7  # the contact's own words ("in a meeting")
-    DETAIL = KIND + 8  # the second line: preview, presence, or the request's state
-    TIME = KIND + 9  # when the last message was sent, as shown ("14:05", "Tue")
-    COUNT = KIND + 10  # headers: how many rows the section holds
-    COLLAPSED = KIND + 11  # headers: the section's rows are hidden
 
 
 @dataclass(frozen=True)
@@ -120,24 +90,7 @@ class ContactEntry:
         return display_name(self.contact)
 
 
-Entry = HeaderEntry | ContactEntry
-
-
-def one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def time_text(ts: float, today: date | None = None) -> str:
-    """hh:mm for today, the weekday within the last week, else the date (in the user's locale)."""
-    when = datetime.fromtimestamp(ts)
-    today = today or date.today()
-    locale = QLocale()
-    age = (today - when.date()).days
-    if age <= 0:
-        return locale.toString(QTime(when.hour, when.minute), QLocale.FormatType.ShortFormat)
-    if age < 7:
-        return locale.dayName(when.isoweekday(), QLocale.FormatType.ShortFormat)
-    return locale.toString(QDate(when.year, when.month, when.day), QLocale.FormatType.ShortFormat)
+Entry = HeaderEntry | ContactEntry | RoomEntry | InvitationEntry
 
 
 def detail_text(entry: ContactEntry) -> str:
@@ -156,31 +109,47 @@ def detail_text(entry: ContactEntry) -> str:
     return presence_style.LABELS.get(contact.status, "Offline")
 
 
-def _sort_key(entry: ContactEntry) -> tuple[int, float, str, str]:
-    if entry.section == Section.CONTACTS and entry.when is not None:
+def _sort_key(entry: ContactEntry | RoomEntry) -> tuple[int, float, str, str]:
+    if entry.kind in (ACCEPTED, ROOM) and entry.when is not None:
         return (0, -entry.when, entry.name.casefold(), entry.key)
     return (1, 0.0, entry.name.casefold(), entry.key)
 
 
+def _row_sort_key(entry: ContactEntry | RoomEntry | InvitationEntry) -> tuple[int, float, str, str]:
+    if isinstance(entry, InvitationEntry):
+        return (1, 0.0, "", "")  # oldest invitation first, as the server lists them
+    return _sort_key(entry)
+
+
 class ContactListModel(QAbstractListModel):
-    """The account's roster with each contact's conversation summary."""
+    """The account's roster and rooms, each with its conversation's summary."""
 
     unread_total_changed = Signal(int)
 
-    def __init__(self, session: AccountSession, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        session: AccountSession,
+        invitations: RoomInvitations | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._session = session
+        self._invitations = invitations
         self._rows: list[Entry] = []
         self._contacts: dict[str, ContactEntry] = {}
-        # Unread counts of every conversation, contact or not, for the total.
-        timeline = session.store.timeline
-        self._unread = {
-            c: timeline.unread_count(c, session.username) for c in timeline.conversations()
-        }
+        self._rooms: dict[str, RoomEntry] = {}
+        self._invites: dict[str, InvitationEntry] = {}
+        # What each conversation, contact or not, adds to the unread total.
+        self._unread: dict[str, int] = {}
+        for conversation in session.store.timeline.conversations():
+            self._unread[conversation] = self._counted_unread(conversation)
         self._total = sum(self._unread.values())
         session.roster_changed.connect(self._on_roster_changed)
         session.conversation_changed.connect(self._on_conversation_changed)
         session.profile_changed.connect(self._on_profile_changed)
+        if invitations is not None:
+            invitations.changed.connect(self._on_invitations_changed)
+            self._invites = {e.key: e for e in (InvitationEntry(i) for i in invitations.pending())}
         self._on_roster_changed("")
 
     # --- reading -----------------------------------------------------------------------
@@ -201,6 +170,10 @@ class ContactListModel(QAbstractListModel):
         entry = self._rows[index.row()]
         if isinstance(entry, HeaderEntry):
             return self._header_data(entry, role)
+        if isinstance(entry, RoomEntry):
+            return room_data(entry, role)
+        if isinstance(entry, InvitationEntry):
+            return invitation_data(entry, role, self._session.name_of)
         return self._contact_data(entry, role)
 
     def _header_data(self, entry: HeaderEntry, role: int) -> object:
@@ -234,7 +207,7 @@ class ContactListModel(QAbstractListModel):
                 return entry.kind
             case Role.SECTION:
                 return int(entry.section)
-            case Role.USERNAME:
+            case Role.USERNAME | Role.KEYWORDS:
                 return contact.username
             case Role.CONTACT:
                 return contact
@@ -263,9 +236,16 @@ class ContactListModel(QAbstractListModel):
         parts.append(detail_text(entry))
         return ", ".join(parts)
 
-    def index_of(self, username: str) -> QModelIndex:
+    def index_of(self, key: str) -> QModelIndex:
+        """The row of a contact (by username) or of a room (by its id)."""
         for row, entry in enumerate(self._rows):
-            if entry.key == username and isinstance(entry, ContactEntry):
+            if entry.key == key and isinstance(entry, ContactEntry | RoomEntry):
+                return self.index(row, 0)
+        return QModelIndex()
+
+    def index_of_invitation(self, room: str) -> QModelIndex:
+        for row, entry in enumerate(self._rows):
+            if isinstance(entry, InvitationEntry) and entry.info.id == room:
                 return self.index(row, 0)
         return QModelIndex()
 
@@ -286,19 +266,38 @@ class ContactListModel(QAbstractListModel):
             when=when,
         )
 
+    def _queued(self, conversation: str, since: float | None) -> tuple[str, float] | None:
+        """The preview of one's newest message still in the outbox, if newer than ``since``."""
+        queued = self._session.pending(conversation)
+        newest = max(queued, key=lambda e: e.created_at, default=None)
+        if newest is None or (since is not None and newest.created_at < since):
+            return None
+        prefix = "Not sent: " if newest.error_code else "You: "
+        text = str(newest.payload.get("text", ""))
+        file = newest.file
+        if file is not None:
+            text = file_preview(file.name, text)
+        return prefix + one_line(text), newest.created_at
+
+    def _room_entry(self, room: str) -> RoomEntry:
+        entry = room_entry(self._session, room)
+        queued = self._queued(room, entry.when)
+        if queued is not None:
+            entry = dataclasses.replace(entry, preview=queued[0], when=queued[1])
+        return entry
+
+    def _counted_unread(self, conversation: str) -> int:
+        if is_room_id(conversation):
+            return room_entry(self._session, conversation).counted_unread()
+        return self._session.store.timeline.unread_count(conversation, self._session.username)
+
     def _latest(self, conversation: str) -> tuple[str, float | None]:
         """The preview line and its time: the newest stored message, or one still being sent."""
         session = self._session
         last = session.store.timeline.last_message(conversation)
-        queued = session.pending(conversation)
-        newest = max(queued, key=lambda e: e.created_at, default=None)
-        if newest is not None and (last is None or newest.created_at >= last.ts):
-            prefix = "Not sent: " if newest.error_code else "You: "
-            text = str(newest.payload.get("text", ""))
-            file = newest.file
-            if file is not None:
-                text = file_preview(file.name, text)
-            return prefix + one_line(text), newest.created_at
+        queued = self._queued(conversation, None if last is None else last.ts)
+        if queued is not None:
+            return queued
         if last is None:
             return "", None
         if last.deleted:
@@ -316,6 +315,12 @@ class ContactListModel(QAbstractListModel):
         roster = self._session.roster
         if not username:
             self._contacts = {c.username: self._entry_for(c) for c in roster.contacts()}
+            # Names in the rooms' previews may have changed too.
+            self._rooms = {
+                room: self._room_entry(room)
+                for room in self._session.store.timeline.conversations()
+                if is_room_id(room)
+            }
         else:
             contact = roster.get(username)
             if contact is None:
@@ -326,17 +331,33 @@ class ContactListModel(QAbstractListModel):
 
     def _on_conversation_changed(self, conversation: str) -> None:
         session = self._session
-        unread = session.store.timeline.unread_count(conversation, session.username)
-        self._unread[conversation] = unread
-        total = sum(self._unread.values())
-        peer = direct_peer(conversation, session.username)
-        current = self._contacts.get(peer) if peer else None
-        if current is not None:
-            self._contacts[current.key] = self._entry_for(current.contact)
+        if is_room_id(conversation):
+            room = self._rooms[conversation] = self._room_entry(conversation)
+            self._unread[conversation] = room.counted_unread()
             self._sync(self._ordered())
+        else:
+            unread = session.store.timeline.unread_count(conversation, session.username)
+            self._unread[conversation] = unread
+            peer = direct_peer(conversation, session.username)
+            current = self._contacts.get(peer) if peer else None
+            if current is not None:
+                self._contacts[current.key] = self._entry_for(current.contact)
+                self._sync(self._ordered())
+        total = sum(self._unread.values())
         if total != self._total:
             self._total = total
             self.unread_total_changed.emit(total)
+
+    def refresh_room(self, room: str) -> None:
+        """Show what changed about a room outside its history (muted on this device)."""
+        self._on_conversation_changed(room)
+
+    def _on_invitations_changed(self) -> None:
+        assert self._invitations is not None  # connected only when there are invitations
+        self._invites = {
+            e.key: e for e in (InvitationEntry(i) for i in self._invitations.pending())
+        }
+        self._sync(self._ordered())
 
     def _on_profile_changed(self, username: str) -> None:
         # The picture arrived or changed: only the avatar needs repainting.
@@ -345,14 +366,24 @@ class ContactListModel(QAbstractListModel):
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
     def _ordered(self) -> list[Entry]:
-        groups: dict[Section, list[ContactEntry]] = {s: [] for s in Section}
+        groups: dict[Section, list[ContactEntry | RoomEntry | InvitationEntry]] = {
+            s: [] for s in Section
+        }
         for entry in self._contacts.values():
             groups[entry.section].append(entry)
+        for room in self._rooms.values():
+            in_it = room.role is not None
+            groups[Section.ROOMS if in_it else Section.FORMER_ROOMS].append(room)
+        # An invitation to a room one is already in (accepted elsewhere) is no news.
+        for invite in self._invites.values():
+            current = self._rooms.get(invite.info.id)
+            if current is None or current.role is None:
+                groups[Section.INVITATIONS].append(invite)
         # The "Contacts" header only earns its place when another section is shown.
         others = any(groups[s] for s in Section if s != Section.CONTACTS)
         rows: list[Entry] = []
         for section in Section:
-            members = sorted(groups[section], key=_sort_key)
+            members = sorted(groups[section], key=_row_sort_key)
             if not members:
                 continue
             if section != Section.CONTACTS or others:

@@ -8,8 +8,6 @@ first, in a window-modal box that does not stop the event loop.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import (
     QAction,
@@ -29,7 +27,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QMenu,
-    QMessageBox,
     QStackedWidget,
     QStyle,
     QToolButton,
@@ -37,20 +34,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from messenger.ui.confirm import confirm
 from messenger.ui.contacts.add_dialog import AddContactDialog
 from messenger.ui.contacts.delegate import ContactDelegate
 from messenger.ui.contacts.filter_proxy import ContactFilterProxy
-from messenger.ui.contacts.model import (
+from messenger.ui.contacts.kinds import (
     ACCEPTED,
     BLOCKED,
+    FOLDING,
+    FORMER_ROOM,
     HEADER,
     INCOMING,
+    INVITATION,
     OUTGOING,
-    ContactListModel,
+    ROOM,
     Role,
     Section,
 )
+from messenger.ui.contacts.model import ContactListModel
 from messenger.ui.files.drops import local_files
+from messenger.ui.rooms.controller import RoomController
+from messenger.ui.rooms.invitations import RoomInvitations
+from messenger.ui.rooms.rights import can_manage
 from messenger.ui.session import AccountSession
 
 EMPTY_TEXT = "No contacts yet — add one with the + button"
@@ -90,9 +95,10 @@ class ContactListView(QListView):
     files_dropped = Signal(QModelIndex, list)  # a contact's row, the local paths dropped on it
 
     def _contact_at(self, pos: QPoint) -> QModelIndex:
-        """The accepted contact under a drag (files go only to people one can message)."""
+        """The accepted contact or room under a drag (files go only where one can write)."""
         index = self.indexAt(pos)
-        return index if index.isValid() and index.data(Role.KIND) == ACCEPTED else QModelIndex()
+        writable = index.isValid() and index.data(Role.KIND) in (ACCEPTED, ROOM)
+        return index if writable else QModelIndex()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if local_files(event.mimeData()):
@@ -142,10 +148,13 @@ class ContactListView(QListView):
 
 
 class ContactsPanel(QWidget):
-    """Contacts and contact requests of one account, with search and the actions on them."""
+    """Contacts, rooms, contact requests and room invitations of one account, with search
+    and the actions on them."""
 
     conversation_requested = Signal(str, str)  # conversation id, peer username
-    files_dropped = Signal(str, str, list)  # conversation, peer, local paths: open and send
+    room_requested = Signal(str)  # room id: open the room's conversation
+    # conversation, peer (a room's id for a room), local paths: open and send
+    files_dropped = Signal(str, str, list)
     unread_total_changed = Signal(int)
 
     def __init__(self, session: AccountSession, parent: QWidget | None = None) -> None:
@@ -154,15 +163,19 @@ class ContactsPanel(QWidget):
         self._dialog: AddContactDialog | None = None
         self.setAccessibleName("Contacts")
 
-        self.model = ContactListModel(session, self)
+        self.invitations = RoomInvitations(session, self)
+        self.rooms = RoomController(session, self.invitations, self)
+        self.rooms.room_opened.connect(self.room_requested)
+        self.model = ContactListModel(session, self.invitations, self)
+        self.rooms.muted_changed.connect(lambda room, _muted: self.model.refresh_room(room))
         self.proxy = ContactFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.model.unread_total_changed.connect(self.unread_total_changed)
 
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Search contacts")
-        self.filter.setAccessibleName("Search contacts")
-        self.filter.setToolTip("Filter the list by name or username (Ctrl+F)")
+        self.filter.setPlaceholderText("Search contacts and rooms")
+        self.filter.setAccessibleName("Search contacts and rooms")
+        self.filter.setToolTip("Filter the list by name, username or room topic (Ctrl+F)")
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self._on_filter_changed)
         self.filter.returnPressed.connect(self._open_first_match)
@@ -178,8 +191,20 @@ class ContactsPanel(QWidget):
         self.add_button.setAutoRaise(True)
         self.add_button.clicked.connect(self.open_add_dialog)
 
+        self.room_button = QToolButton()
+        self.room_button.setText("#")
+        self.room_button.setAccessibleName("Rooms")
+        self.room_button.setToolTip("Create or join a group room")
+        self.room_button.setAutoRaise(True)
+        self.room_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        room_menu = QMenu(self.room_button)
+        room_menu.addAction("New room…", self.rooms.new_room)
+        room_menu.addAction("Join a room…", self.rooms.browse)
+        self.room_button.setMenu(room_menu)
+
         self.delegate = ContactDelegate(session, self)
         self.delegate.action_requested.connect(self.request_action)
+        self.delegate.invitation_action_requested.connect(self._invitation_action)
         self.view = ContactListView()
         self.view.setModel(self.proxy)
         self.view.setItemDelegate(self.delegate)
@@ -195,7 +220,9 @@ class ContactsPanel(QWidget):
         self.view.setAcceptDrops(True)
         self.view.files_dropped.connect(
             lambda index, paths: self.files_dropped.emit(
-                str(index.data(Role.CONVERSATION)), str(index.data(Role.USERNAME)), paths
+                str(index.data(Role.CONVERSATION)),
+                str(index.data(Role.USERNAME) or index.data(Role.ROOM)),
+                paths,
             )
         )
 
@@ -211,6 +238,7 @@ class ContactsPanel(QWidget):
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.filter, 1)
+        top.addWidget(self.room_button)
         top.addWidget(self.add_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -236,7 +264,14 @@ class ContactsPanel(QWidget):
 
     def select_peer(self, peer: str) -> None:
         """Make ``peer`` the current row (clearing a filter that hides it) and show it."""
-        source = self.model.index_of(peer)
+        self.select(peer)
+
+    def select_room(self, room: str) -> None:
+        self.select(room)
+
+    def select(self, key: str) -> None:
+        """Make a contact (by username) or a room (by id) the current row, and show it."""
+        source = self.model.index_of(key)
         if not source.isValid():
             return
         index = self.proxy.mapFromSource(source)
@@ -259,7 +294,7 @@ class ContactsPanel(QWidget):
 
     def request_action(self, action: str, username: str) -> None:
         """Change the relationship with ``username``, asking first when it cannot be undone."""
-        verb, question, confirm = _ACTIONS[action]
+        verb, question, button = _ACTIONS[action]
         name = self._session.name_of(username)
 
         def go() -> None:
@@ -270,23 +305,9 @@ class ContactsPanel(QWidget):
         if question is None:
             go()
         else:
-            self._confirm(question.format(name=name), confirm, go)
+            confirm(self, "Contacts", question.format(name=name), button, go)
 
     # --- behaviour ---------------------------------------------------------------------
-
-    def _confirm(self, question: str, confirm: str, then: Callable[[], None]) -> None:
-        box = QMessageBox(QMessageBox.Icon.Question, "Contacts", question, parent=self)
-        yes = box.addButton(confirm, QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def answered() -> None:
-            if box.clickedButton() is yes:
-                then()
-
-        box.finished.connect(answered)
-        box.open()
 
     def _on_filter_changed(self, text: str) -> None:
         self.proxy.set_filter_text(text)
@@ -295,7 +316,7 @@ class ContactsPanel(QWidget):
     def _open_first_match(self) -> None:
         for row in range(self.proxy.rowCount()):
             index = self.proxy.index(row, 0)
-            if index.data(Role.KIND) == ACCEPTED:
+            if index.data(Role.KIND) in (ACCEPTED, ROOM):
                 self.view.setCurrentIndex(index)
                 self._open(index)
                 return
@@ -321,30 +342,41 @@ class ContactsPanel(QWidget):
         kind = index.data(Role.KIND)
         if kind == HEADER:
             self._toggle(index)
-        elif kind == ACCEPTED:
+        elif kind in (ACCEPTED, ROOM, FORMER_ROOM):
             self._open(index)
 
     def _on_entered(self, index: QModelIndex) -> None:
         kind = index.data(Role.KIND)
         if kind == HEADER:
             self._toggle(index)
-        elif kind == ACCEPTED:
+        elif kind in (ACCEPTED, ROOM, FORMER_ROOM):
             self._open(index)
         elif kind == INCOMING:
             self.request_action("accept", str(index.data(Role.USERNAME)))
+        elif kind == INVITATION:
+            self.rooms.accept_invitation(str(index.data(Role.ROOM)))
         else:  # a sent request or a blocked person: Enter offers what can be done
             rect = self.view.visualRect(index)
             self._show_menu(index, self.view.viewport().mapToGlobal(rect.center()))
 
     def _toggle(self, index: QModelIndex) -> None:
         section = Section(index.data(Role.SECTION))
-        if section == Section.BLOCKED:
+        if section in FOLDING:
             self.proxy.toggle_section(section)
 
     def _open(self, index: QModelIndex) -> None:
+        if index.data(Role.KIND) in (ROOM, FORMER_ROOM):
+            self.room_requested.emit(str(index.data(Role.ROOM)))
+            return
         self.conversation_requested.emit(
             str(index.data(Role.CONVERSATION)), str(index.data(Role.USERNAME))
         )
+
+    def _invitation_action(self, action: str, room: str) -> None:
+        if action == "accept":
+            self.rooms.accept_invitation(room)
+        else:
+            self.rooms.decline_invitation(room)
 
     def _show_menu(self, index: QModelIndex, at: QPoint) -> None:
         menu = self.menu_for(index)
@@ -353,6 +385,8 @@ class ContactsPanel(QWidget):
 
     def menu_for(self, index: QModelIndex) -> QMenu:
         """The actions on one row, as its context menu offers them."""
+        if index.data(Role.KIND) in (ROOM, FORMER_ROOM, INVITATION):
+            return self._room_menu(index)
         menu = QMenu(self)
         menu.setAccessibleName("Contact actions")
         username = str(index.data(Role.USERNAME))
@@ -384,6 +418,36 @@ class ContactsPanel(QWidget):
             add("Unblock", "unblock")
         else:
             add("Block…", "block")
+        return menu
+
+    def _room_menu(self, index: QModelIndex) -> QMenu:
+        menu = QMenu(self)
+        menu.setAccessibleName("Room actions")
+        room = str(index.data(Role.ROOM))
+        kind = index.data(Role.KIND)
+        if kind == INVITATION:
+            accept = menu.addAction("Accept invitation")
+            accept.triggered.connect(lambda: self.rooms.accept_invitation(room))
+            menu.setDefaultAction(accept)
+            menu.addAction("Decline invitation…", lambda: self.rooms.decline_invitation(room))
+            return menu
+        open_room = menu.addAction("Open room" if kind == ROOM else "Read the history")
+        open_room.triggered.connect(lambda: self.room_requested.emit(room))
+        menu.setDefaultAction(open_room)
+        if kind != ROOM:
+            return menu
+        menu.addAction("Members…", lambda: self.rooms.members(room))
+        if can_manage(index.data(Role.ROLE)):
+            menu.addAction("Invite…", lambda: self.rooms.invite(room))
+            menu.addAction("Room settings…", lambda: self.rooms.settings(room))
+        menu.addSeparator()
+        mute = menu.addAction("Mute notifications")
+        mute.setCheckable(True)
+        mute.setChecked(bool(index.data(Role.MUTED)))
+        mute.setToolTip("No notifications from this room on this device, except mentions of you")
+        mute.toggled.connect(lambda on: self.rooms.set_muted(room, on))
+        menu.addSeparator()
+        menu.addAction("Leave room…", lambda: self.rooms.leave(room))
         return menu
 
     def _update_empty_state(self) -> None:
