@@ -229,7 +229,7 @@ def new_session() -> aiohttp.ClientSession:
 
 
 def install_fast_loop() -> str:
-    """Use uvloop for the load generator when installed (never in the server)."""
+    """Use uvloop for the load generator when installed (as the server does)."""
     try:
         import uvloop
     except ImportError:
