@@ -116,15 +116,20 @@ async def _rooms(first: Client, second: Client, others: list[Client]) -> None:
     await first.set_room_role(team.id, second.username, "admin")
     lines = [
         (others[0] if others else second, "Morning! Build 212 is green."),
+        (first, "Great. Release notes are next."),
+        (second, "I'll take the changelog."),
         (
             others[-1] if others else second,
             f"@{first.username} could you look over the release notes?",
         ),
-        (second, "I'll take the changelog."),
-        (first, "Thanks both, notes by noon."),
     ]
+    seq = 0
     for sender, text in lines:
-        await sender.send_message(team.id, text)
+        # Whoever answers has read what came before, as in the app; the rest stays unread
+        # (the first account's mention included).
+        if seq:
+            await sender.mark_read(team.id, seq)
+        seq = (await sender.send_message(team.id, text)).seq
     name, topic, public = CLUB
     club_owner = others[0] if others else second
     club = await club_owner.create_room(name, topic=topic, public=public)
