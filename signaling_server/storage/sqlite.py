@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 from messenger.protocol.files import FileRef
 from messenger.protocol.rooms import Role
@@ -35,6 +37,8 @@ from signaling_server.storage.records import (
 from signaling_server.storage.sqlite_cache import WriterCache
 from signaling_server.storage.sqlite_runner import SqliteRunner
 
+T = TypeVar("T")
+
 
 class SqliteStorage:
     def __init__(self, path: Path, synchronous: str = "full", max_batch: int = 512) -> None:
@@ -50,6 +54,11 @@ class SqliteStorage:
 
     async def close(self) -> None:
         await asyncio.to_thread(self._runner.stop)
+
+    def _write_cached(self, op: Callable[..., T], /, **kwargs: Any) -> asyncio.Future[T]:
+        """Queue a write that reads and keeps the writer thread's cache of memberships,
+        blocks and privacy (only writes may touch it: they all run on that thread)."""
+        return self._runner.write(partial(op, cache=self._cache, **kwargs))
 
     # accounts and sessions -------------------------------------------------------------
 
@@ -171,90 +180,57 @@ class SqliteStorage:
         now: float,
         file: FileRef | None = None,
     ) -> asyncio.Future[Appended]:
-        return self._runner.write(
-            partial(
-                conv.append_message,
-                cache=self._cache,
-                sender_id=sender_id,
-                sender=sender,
-                key=key,
-                client_id=client_id,
-                text=text,
-                reply_to=reply_to,
-                now=now,
-                file=file,
-            )
+        return self._write_cached(
+            conv.append_message,
+            sender_id=sender_id,
+            sender=sender,
+            key=key,
+            client_id=client_id,
+            text=text,
+            reply_to=reply_to,
+            now=now,
+            file=file,
         )
 
     def append_edit(
         self, user_id: int, user: str, key: str, target: int, text: str, now: float
     ) -> asyncio.Future[Appended]:
-        return self._runner.write(
-            partial(
-                conv.append_edit,
-                cache=self._cache,
-                user_id=user_id,
-                user=user,
-                key=key,
-                target=target,
-                text=text,
-                now=now,
-            )
+        return self._write_cached(
+            conv.append_edit, user_id=user_id, user=user, key=key, target=target, text=text, now=now
         )
 
     def append_delete(
         self, user_id: int, user: str, key: str, target: int, now: float
     ) -> asyncio.Future[Appended]:
-        return self._runner.write(
-            partial(
-                conv.append_delete,
-                cache=self._cache,
-                user_id=user_id,
-                user=user,
-                key=key,
-                target=target,
-                now=now,
-            )
+        return self._write_cached(
+            conv.append_delete, user_id=user_id, user=user, key=key, target=target, now=now
         )
 
     def append_reaction(
         self, user_id: int, user: str, key: str, target: int, emoji: str, add: bool, now: float
     ) -> asyncio.Future[Appended]:
-        return self._runner.write(
-            partial(
-                conv.append_reaction,
-                cache=self._cache,
-                user_id=user_id,
-                user=user,
-                key=key,
-                target=target,
-                emoji=emoji,
-                add=add,
-                now=now,
-            )
+        return self._write_cached(
+            conv.append_reaction,
+            user_id=user_id,
+            user=user,
+            key=key,
+            target=target,
+            emoji=emoji,
+            add=add,
+            now=now,
         )
 
     def append_read(
         self, user_id: int, user: str, key: str, up_to: int, now: float
     ) -> asyncio.Future[Appended]:
-        return self._runner.write(
-            partial(
-                conv.append_read,
-                cache=self._cache,
-                user_id=user_id,
-                user=user,
-                key=key,
-                up_to=up_to,
-                now=now,
-            )
+        return self._write_cached(
+            conv.append_read, user_id=user_id, user=user, key=key, up_to=up_to, now=now
         )
 
     def set_delivered(
         self, user_id: int, key: str, up_to: int
     ) -> asyncio.Future[tuple[list[int], int]]:
-        return self._runner.write(
-            partial(conv.set_delivered, cache=self._cache, user_id=user_id, key=key, up_to=up_to)
-        )
+        return self._write_cached(conv.set_delivered, user_id=user_id, key=key, up_to=up_to)
 
     async def history(
         self, viewer_id: int, viewer: str, key: str, before: int | None, limit: int
@@ -297,98 +273,61 @@ class SqliteStorage:
     def create_room(
         self, user_id: int, user: str, name: str, topic: str, public: bool, now: float
     ) -> asyncio.Future[RoomChange]:
-        return self._runner.write(
-            partial(
-                rooms.create_room,
-                cache=self._cache,
-                user_id=user_id,
-                user=user,
-                name=name,
-                topic=topic,
-                public=public,
-                now=now,
-            )
+        return self._write_cached(
+            rooms.create_room,
+            user_id=user_id,
+            user=user,
+            name=name,
+            topic=topic,
+            public=public,
+            now=now,
         )
 
     def room_invite(
         self, user_id: int, user: str, key: str, username: str, now: float
     ) -> asyncio.Future[RoomChange]:
-        return self._runner.write(
-            partial(
-                rooms.invite,
-                cache=self._cache,
-                user_id=user_id,
-                user=user,
-                key=key,
-                username=username,
-                now=now,
-            )
+        return self._write_cached(
+            rooms.invite, user_id=user_id, user=user, key=key, username=username, now=now
         )
 
     def room_join(
         self, user_id: int, user: str, key: str, now: float
     ) -> asyncio.Future[RoomChange]:
-        return self._runner.write(
-            partial(rooms.join, cache=self._cache, user_id=user_id, user=user, key=key, now=now)
-        )
+        return self._write_cached(rooms.join, user_id=user_id, user=user, key=key, now=now)
 
     def room_decline(self, user_id: int, key: str) -> asyncio.Future[None]:
-        return self._runner.write(
-            partial(rooms.decline, cache=self._cache, user_id=user_id, key=key)
-        )
+        return self._write_cached(rooms.decline, user_id=user_id, key=key)
 
     def room_leave(
         self, user_id: int, user: str, key: str, now: float
     ) -> asyncio.Future[RoomChange]:
-        return self._runner.write(
-            partial(rooms.leave, cache=self._cache, user_id=user_id, user=user, key=key, now=now)
-        )
+        return self._write_cached(rooms.leave, user_id=user_id, user=user, key=key, now=now)
 
     def room_remove(
         self, user_id: int, user: str, key: str, username: str, ban: bool, now: float
     ) -> asyncio.Future[RoomChange]:
-        return self._runner.write(
-            partial(
-                rooms.remove,
-                cache=self._cache,
-                user_id=user_id,
-                user=user,
-                key=key,
-                username=username,
-                ban=ban,
-                now=now,
-            )
+        return self._write_cached(
+            rooms.remove, user_id=user_id, user=user, key=key, username=username, ban=ban, now=now
         )
 
     def room_unban(
         self, user_id: int, user: str, key: str, username: str, now: float
     ) -> asyncio.Future[RoomChange]:
-        return self._runner.write(
-            partial(
-                rooms.unban,
-                cache=self._cache,
-                user_id=user_id,
-                user=user,
-                key=key,
-                username=username,
-                now=now,
-            )
+        return self._write_cached(
+            rooms.unban, user_id=user_id, user=user, key=key, username=username, now=now
         )
 
     def room_set_role(
         self, user_id: int, user: str, key: str, username: str, role: Role, now: float
     ) -> asyncio.Future[RoomChange]:
-        return self._runner.write(
-            partial(
-                rooms.set_role,
-                cache=self._cache,
-                user_id=user_id,
-                user=user,
-                key=key,
-                username=username,
-                role=role,
-                now=now,
-            )
+        return self._write_cached(
+            rooms.set_role,
+            user_id=user_id,
+            user=user,
+            key=key,
+            username=username,
+            role=role,
+            now=now,
         )
 
     def room_update(
@@ -401,18 +340,15 @@ class SqliteStorage:
         public: bool | None,
         now: float,
     ) -> asyncio.Future[RoomChange]:
-        return self._runner.write(
-            partial(
-                rooms.update,
-                cache=self._cache,
-                user_id=user_id,
-                user=user,
-                key=key,
-                name=name,
-                topic=topic,
-                public=public,
-                now=now,
-            )
+        return self._write_cached(
+            rooms.update,
+            user_id=user_id,
+            user=user,
+            key=key,
+            name=name,
+            topic=topic,
+            public=public,
+            now=now,
         )
 
     async def room_lookup(self, viewer_id: int, room: str) -> RoomRow:
@@ -443,20 +379,17 @@ class SqliteStorage:
         duration: float,
         now: float,
     ) -> asyncio.Future[Appended]:
-        return self._runner.write(
-            partial(
-                calls.append_call,
-                cache=self._cache,
-                caller_id=caller_id,
-                caller=caller,
-                callee_id=callee_id,
-                callee=callee,
-                call_id=call_id,
-                video=video,
-                outcome=outcome,
-                duration=duration,
-                now=now,
-            )
+        return self._write_cached(
+            calls.append_call,
+            caller_id=caller_id,
+            caller=caller,
+            callee_id=callee_id,
+            callee=callee,
+            call_id=call_id,
+            video=video,
+            outcome=outcome,
+            duration=duration,
+            now=now,
         )
 
     async def call_id_used(self, caller_id: int, call_id: str) -> bool:
